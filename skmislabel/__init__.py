@@ -1,0 +1,41 @@
+"""skmislabel: measure what mislabeled training data does to a classifier.
+
+Names backed by heavy imports load on first use: :class:`CNNClassifier`
+(TensorFlow) and the pipelines (imbalanced-learn), so that ``import
+skmislabel`` and the noise code never import TensorFlow.
+"""
+
+import importlib
+
+from . import datasets
+from .noise import LabelNoiseInjector, flip_labels
+
+__version__ = "0.1.0"
+
+# name -> module that defines it; imported on first attribute access.
+_LAZY_NAMES = {
+    "CNNClassifier": ".cnn",
+    "Pipeline": ".pipeline",
+    "make_pipeline": ".pipeline",
+}
+
+__all__ = [
+    "CNNClassifier",
+    "LabelNoiseInjector",
+    "Pipeline",
+    "datasets",
+    "flip_labels",
+    "make_pipeline",
+]
+
+
+def __getattr__(name):
+    if name in _LAZY_NAMES:
+        value = getattr(importlib.import_module(_LAZY_NAMES[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

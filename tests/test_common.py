@@ -1,0 +1,47 @@
+"""scikit-learn's and imbalanced-learn's estimator checks."""
+
+import pytest
+from imblearn.utils.estimator_checks import (
+    _get_check_estimator_ids,
+)
+from imblearn.utils.estimator_checks import (
+    estimator_checks_generator as imblearn_checks_generator,
+)
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skmislabel import LabelNoiseInjector
+
+# The checks compare two fits, so the noise must be seeded.
+INJECTORS = [
+    LabelNoiseInjector(random_state=0),
+    LabelNoiseInjector(noise_type="pairflip", sampling="bernoulli", random_state=0),
+]
+
+IMBLEARN_EXPECTED_FAILURES = {
+    "check_samplers_fit": (
+        "asks for sampling_strategy_, which only class-rebalancing samplers "
+        "have; LabelNoiseInjector changes labels, not class counts"
+    ),
+}
+
+
+@parametrize_with_checks(INJECTORS)
+def test_sklearn_estimator_checks(estimator, check):
+    check(estimator)
+
+
+# A list, not imblearn's parametrize_with_checks generator, which pytest 9
+# deprecates as parametrize input.
+@pytest.mark.parametrize(
+    "estimator, check",
+    [
+        checked
+        for injector in INJECTORS
+        for checked in imblearn_checks_generator(
+            injector, expected_failed_checks=IMBLEARN_EXPECTED_FAILURES, mark="xfail"
+        )
+    ],
+    ids=_get_check_estimator_ids,
+)
+def test_imblearn_sampler_checks(estimator, check):
+    check(estimator)
