@@ -345,15 +345,15 @@ class LabelNoiseInjector(OneToOneFeatureMixin, BaseEstimator):
     Examples
     --------
     >>> from sklearn.datasets import load_digits
-    >>> from sklearn.linear_model import LogisticRegression
     >>> from sklearn.model_selection import cross_val_score
+    >>> from sklearn.neighbors import KNeighborsClassifier
     >>> from skmislabel import LabelNoiseInjector, make_pipeline
     >>> X, y = load_digits(return_X_y=True)
     >>> injector = LabelNoiseInjector(noise_rate=0.2, random_state=0)
     >>> X_out, y_noisy = injector.fit_resample(X, y)
     >>> X_out is X, injector.n_flipped_, round(injector.noise_rate_, 3)
     (True, 359, 0.2)
-    >>> pipe = make_pipeline(injector, LogisticRegression(max_iter=2000))
+    >>> pipe = make_pipeline(injector, KNeighborsClassifier())
     >>> scores = cross_val_score(pipe, X, y, cv=3)  # scored on clean labels
     """
 

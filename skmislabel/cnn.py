@@ -1,0 +1,798 @@
+"""The lesson's convolutional network as a scikit-learn classifier.
+
+This is the only module of skmislabel that imports TensorFlow, Keras and
+SciKeras; ``skmislabel.CNNClassifier`` loads it on first use. Everything that
+depends on SciKeras lives here, so that replacing the wrapper touches one file.
+
+SciKeras 0.13 predates scikit-learn 1.6's tag system. :class:`CNNClassifier`
+fixes what that breaks, in this subclass rather than by pinning scikit-learn:
+
+- ``ClassifierMixin`` comes before the SciKeras base in the MRO and
+  ``__sklearn_tags__`` is defined, so ``is_classifier`` is True and
+  cross-validation is stratified (``KerasClassifier`` puts the mixin last).
+- Input validation is scikit-learn's ``validate_data``: its messages for
+  sparse input, feature-count and feature-name mismatches.
+- Seeding is done here, around each fit, and undone afterwards: SciKeras's
+  own seeding sets ``TF_DETERMINISTIC_OPS``, which TensorFlow caches, so that
+  every later unseeded Keras fit in the process fails.
+
+Importing SciKeras patches ``keras.Model.__reduce__`` (and those of losses,
+metrics and optimizers) so that they pickle; that side effect is SciKeras's.
+"""
+
+import collections
+import contextlib
+import json
+import math
+import numbers
+import random
+import threading
+import warnings
+
+import keras
+import numpy as np
+import tensorflow as tf
+from scikeras.utils.transformers import ClassifierLabelEncoder
+from scikeras.wrappers import BaseWrapper
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.exceptions import NotFittedError
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._tags import ClassifierTags
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
+
+# Predictions do not depend on the batch size; larger batches are faster.
+_PREDICT_BATCH_SIZE = 1024
+_LOSS = "sparse_categorical_crossentropy"
+
+
+def set_tensorflow_threads(n_threads):
+    """Set TensorFlow's intra- and inter-op thread pools for this process.
+
+    TensorFlow fixes its thread pools when its runtime starts, so this only
+    works before the first TensorFlow operation of the process (in a fresh
+    joblib worker, before the first fit). Afterwards it warns if the requested
+    value differs from the one in force.
+
+    Parameters
+    ----------
+    n_threads : int
+        Threads per pool, at least 1.
+
+    Returns
+    -------
+    applied : bool
+        Whether TensorFlow now uses ``n_threads`` threads per pool.
+    """
+    if isinstance(n_threads, bool) or not isinstance(n_threads, numbers.Integral):
+        raise TypeError(f"n_threads must be an int >= 1; got {n_threads!r}.")
+    if n_threads < 1:
+        raise ValueError(f"n_threads must be an int >= 1; got {n_threads}.")
+    threading = tf.config.threading
+    current = (
+        threading.get_intra_op_parallelism_threads(),
+        threading.get_inter_op_parallelism_threads(),
+    )
+    if current == (n_threads, n_threads):
+        return True
+    try:
+        threading.set_intra_op_parallelism_threads(n_threads)
+        threading.set_inter_op_parallelism_threads(n_threads)
+    except RuntimeError:
+        warnings.warn(
+            f"TensorFlow already runs with (intra, inter) = {current} threads in this "
+            f"process; tf_threads={n_threads} only applies in a fresh process (for "
+            "example a joblib worker) before its first TensorFlow operation.",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+        return False
+    return True
+
+
+@contextlib.contextmanager
+def _seeded(seed):
+    """Seed Python, NumPy, TensorFlow and Keras for one fit, then restore them.
+
+    Keras draws initial weights and dropout seeds from Python's ``random`` and
+    shuffles with NumPy's and TensorFlow's global generators, so a
+    reproducible fit has to seed them; restoring them afterwards leaves no
+    global state behind. TensorFlow's op determinism is not switched on:
+    on CPU the seeded ops already give identical results, and switching it on
+    would make later unseeded fits fail.
+    """
+    if seed is None:
+        yield
+        return
+    from keras.src.backend.common import global_state
+    from keras.src.random import seed_generator
+    from tensorflow.python.eager import context
+
+    python_state = random.getstate()
+    numpy_state = np.random.get_state()
+    tf_seed = context.global_seed()
+    keras_seed = global_state.get_global_attribute("global_random_seed")
+    keras_generator = global_state.get_global_attribute(seed_generator.GLOBAL_SEED_GENERATOR)
+    keras.utils.set_random_seed(seed)
+    try:
+        yield
+    finally:
+        random.setstate(python_state)
+        np.random.set_state(numpy_state)
+        tf.random.set_seed(tf_seed)
+        global_state.set_global_attribute("global_random_seed", keras_seed)
+        global_state.set_global_attribute(seed_generator.GLOBAL_SEED_GENERATOR, keras_generator)
+
+
+class _TrainingTwin:
+    """A compiled network that trains and predicts for every estimator of
+    the same architecture and compile settings in this process.
+
+    Keras traces its training and prediction functions once per model, and
+    TensorFlow keeps every traced function until the process ends: each new
+    model that is fitted leaves 6-15 MB behind, even after ``clear_session``.
+    Estimators therefore keep their own (never traced) ``model_`` and run
+    ``fit`` and ``predict`` on this shared twin, copying weights and optimizer
+    state in and out under a lock.
+    """
+
+    def __init__(self, model):
+        self.model = keras.Model.from_config(model.get_config())
+        self.model.compile_from_config(model.get_compile_config())
+        self.model.optimizer.build(self.model.trainable_variables)
+        self.fresh_optimizer_state = [v.numpy() for v in self.model.optimizer.variables]
+        self.lock = threading.RLock()
+
+    def start_fresh(self, rng):
+        """Draw new initial weights from ``rng`` and reset the optimizer."""
+        _initialize_weights(self.model, rng)
+        for variable, value in zip(self.model.optimizer.variables, self.fresh_optimizer_state):
+            variable.assign(value)
+
+    def load(self, model):
+        _copy_training_state(model, self.model)
+
+    def store(self, model):
+        _copy_training_state(self.model, model)
+
+
+# Twins kept per process, least recently used first out.
+_TWINS = collections.OrderedDict()
+_TWINS_LOCK = threading.Lock()
+_MAX_TWINS = 16
+
+
+def _twin_for(model):
+    compile_config = model.get_compile_config()
+    optimizer_config = compile_config.get("optimizer", {}).get("config", {})
+    # Keras numbers optimizer names ("adam_3") per process; the name does not
+    # change training.
+    compile_config = {
+        **compile_config,
+        "optimizer": {
+            **compile_config.get("optimizer", {}),
+            "config": {k: v for k, v in optimizer_config.items() if k != "name"},
+        },
+    }
+    key = json.dumps([model.get_config(), compile_config], sort_keys=True, default=repr)
+    with _TWINS_LOCK:
+        twin = _TWINS.get(key)
+        if twin is None:
+            twin = _TWINS[key] = _TrainingTwin(model)
+            while len(_TWINS) > _MAX_TWINS:
+                _TWINS.popitem(last=False)
+        _TWINS.move_to_end(key)
+    return twin
+
+
+def _copy_training_state(source, target):
+    target.set_weights(source.get_weights())
+    for target_variable, source_variable in zip(
+        target.optimizer.variables, source.optimizer.variables, strict=True
+    ):
+        target_variable.assign(source_variable)
+
+
+def _initialize_weights(model, rng):
+    """Re-draw every weight with its layer's initializer and a seed from rng.
+
+    Explicit seeds make the initial weights a function of ``rng`` alone, the
+    same whether the network is new or reused.
+    """
+    initialized = 0
+    for layer in model.layers:
+        for name in ("kernel", "bias"):
+            variable = getattr(layer, name, None)
+            initializer = getattr(layer, f"{name}_initializer", None)
+            if variable is None or initializer is None:
+                continue
+            config = initializer.get_config()
+            if "seed" in config:
+                config["seed"] = int(rng.integers(np.iinfo(np.int32).max))
+            fresh = type(initializer).from_config(config)
+            variable.assign(fresh(variable.shape, dtype=variable.dtype))
+            initialized += 1
+        generator = getattr(layer, "seed_generator", None)
+        if generator is not None:
+            seed = int(rng.integers(np.iinfo(np.int32).max))
+            generator.state.assign(np.array([seed, 0], dtype=generator.state.dtype))
+    if initialized != len(model.trainable_variables):
+        raise RuntimeError(
+            f"Initialized {initialized} of {len(model.trainable_variables)} weights: the "
+            "network has a layer without kernel/bias initializers."
+        )
+
+
+def _resolve_image_shape(image_shape, n_features, nd_shape):
+    """The (height, width, channels) that each row of X is reshaped to."""
+    if image_shape is None:
+        if nd_shape is not None:
+            shape = tuple(nd_shape)
+            return shape + (1,) if len(shape) == 2 else shape
+        side = math.isqrt(n_features)
+        if side * side != n_features:
+            raise ValueError(
+                f"image_shape=None infers a square one-channel image, but X has "
+                f"{n_features} features, not a square number. Pass image_shape="
+                "(height, width) or (height, width, channels) whose product is the "
+                "number of features (one entry may be -1, as in numpy.reshape), or "
+                "X as an array of shape (n_samples, height, width[, channels])."
+            )
+        return (side, side, 1)
+    shape = tuple(int(size) for size in image_shape)
+    if len(shape) == 2:
+        shape = shape + (1,)
+    if shape.count(-1) > 1 or any(size == 0 or size < -1 for size in shape):
+        raise ValueError(
+            f"image_shape must be (height, width) or (height, width, channels) of "
+            f"positive ints, at most one of them -1; got {image_shape!r}."
+        )
+    known = math.prod(size for size in shape if size != -1)
+    if -1 in shape:
+        if n_features % known:
+            raise ValueError(f"image_shape={image_shape!r} cannot hold X's {n_features} features.")
+        shape = tuple(n_features // known if size == -1 else size for size in shape)
+    if math.prod(shape) != n_features:
+        raise ValueError(
+            f"image_shape={image_shape!r} has {math.prod(shape)} pixels, but X has "
+            f"{n_features} features."
+        )
+    if nd_shape is not None and math.prod(nd_shape) != n_features:
+        raise ValueError(f"X's image shape {nd_shape} does not match image_shape.")
+    return shape
+
+
+class CNNClassifier(ClassifierMixin, BaseWrapper):
+    """The label-noise lesson's convolutional network, as a classifier.
+
+    ``n_conv_blocks`` x [Conv2D(filters, kernel_size, relu) ->
+    MaxPooling2D(pool_size)] -> Flatten -> Dense(dense_units, relu) ->
+    [Dropout(dropout)] -> Dense(n_classes, softmax), trained with Adam on the
+    sparse categorical cross-entropy. The defaults are the lesson's model:
+    one block of 32 3x3 filters, 2x2 pooling, 128 dense units, learning rate
+    1e-3, 5 epochs of batch 32.
+
+    A SciKeras estimator that behaves like any scikit-learn classifier: it is
+    a classifier for ``is_classifier`` and stratified CV, validates its input
+    like scikit-learn, clones, pickles and, with an int ``random_state``,
+    gives identical results on every fit without leaving global state behind.
+    SciKeras's routed parameters (``optimizer__beta_1``, ``fit__shuffle``,
+    ``predict__batch_size``, ``callbacks``, ...) are accepted as keyword
+    arguments.
+
+    Parameters
+    ----------
+    filters : int, default=32
+        Convolution filters per block.
+    kernel_size : int or tuple of 2 ints, default=3
+        Convolution window.
+    pool_size : int or tuple of 2 ints, default=2
+        Max-pooling window.
+    n_conv_blocks : int, default=1
+        Number of convolution + pooling blocks.
+    dense_units : int, default=128
+        Units of the hidden dense layer.
+    dropout : float in [0, 1), default=0.0
+        Dropout rate after the hidden dense layer (0: no dropout layer).
+    learning_rate : float, default=1e-3
+        Adam's learning rate (an ``optimizer__learning_rate`` routed
+        parameter takes precedence).
+    epochs : int, default=5
+        Passes over the training data.
+    batch_size : int, default=32
+        Samples per gradient step.
+    validation_split : float in [0, 1), default=0.0
+        Fraction of the training data held out (the last samples, as Keras
+        does) to compute ``val_loss``.
+    early_stopping : bool, default=False
+        Stop when ``val_loss`` has not improved for ``n_iter_no_change``
+        epochs and restore the best weights. Needs ``validation_split > 0``.
+    n_iter_no_change : int, default=2
+        Patience of early stopping, in epochs.
+    image_shape : tuple of 2 or 3 ints, default=None
+        ``(height, width[, channels])`` that each row of X is reshaped to; one
+        entry may be -1, as in :func:`numpy.reshape`. None infers a square
+        one-channel image (784 features -> 28x28x1, 64 -> 8x8x1), or takes the
+        shape of a 3-D ``(n, h, w)`` or 4-D ``(n, h, w, c)`` X.
+    steps_per_execution : int, default=32
+        Training steps per call into TensorFlow (Keras' ``compile`` option).
+        Results are the same as with 1; larger values cut per-step overhead.
+    tf_threads : int, default=None
+        TensorFlow threads per pool for the process, applied before its first
+        TensorFlow operation (see :func:`set_tensorflow_threads`). Set it to
+        ``n_cores // n_jobs`` when running fits in parallel. None: TensorFlow's
+        default, all cores.
+    random_state : int, RandomState instance or None, default=None
+        Seed of the initial weights, dropout and shuffling. An int gives
+        identical ``predict_proba`` on every fit, in any process, on CPU.
+        None: every fit differs.
+    verbose : int, default=0
+        Keras' progress output (0 silent, 1 progress bar, 2 one line per
+        epoch).
+    optimizer : str or keras.optimizers.Optimizer class, default="adam"
+        Keras optimizer, configured through ``optimizer__*`` parameters.
+    metrics : list, default=None
+        Keras metrics recorded in ``history_``.
+    callbacks : list of keras.callbacks.Callback, default=None
+        Extra Keras callbacks.
+    warm_start : bool, default=False
+        Keep training the existing model on the next ``fit``.
+    **kwargs
+        SciKeras routed parameters.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+    n_classes_ : int
+        Number of classes.
+    n_features_in_ : int
+        Number of features (pixels x channels) per sample.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names of X, when X is a DataFrame with string column names.
+    image_shape_ : tuple of 3 ints
+        ``(height, width, channels)`` the rows of X are reshaped to.
+    model_ : keras.Model
+        The trained network.
+    history_ : dict
+        Per-epoch ``loss`` (and ``val_loss``, metrics) from Keras.
+
+    See Also
+    --------
+    skmislabel.LabelNoiseInjector : Corrupt the training labels in a pipeline.
+
+    Notes
+    -----
+    Reproducibility: seeding saves and restores Python's, NumPy's,
+    TensorFlow's and Keras's global random state around the fit, so it is not
+    safe to fit several seeded models from threads of one process; use
+    processes (joblib's default loky backend).
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from skmislabel import CNNClassifier
+    >>> X, y = load_digits(return_X_y=True)
+    >>> clf = CNNClassifier(filters=8, dense_units=32, epochs=3, learning_rate=3e-3,
+    ...                     random_state=0)
+    >>> clf.fit(X[:1000] / 16, y[:1000]).image_shape_
+    (8, 8, 1)
+    >>> bool(clf.score(X[1000:] / 16, y[1000:]) > 0.8)
+    True
+    """
+
+    _parameter_constraints = {
+        "filters": [Interval(numbers.Integral, 1, None, closed="left")],
+        "kernel_size": [Interval(numbers.Integral, 1, None, closed="left"), tuple],
+        "pool_size": [Interval(numbers.Integral, 1, None, closed="left"), tuple],
+        "n_conv_blocks": [Interval(numbers.Integral, 0, None, closed="left")],
+        "dense_units": [Interval(numbers.Integral, 1, None, closed="left")],
+        "dropout": [Interval(numbers.Real, 0, 1, closed="left")],
+        "learning_rate": [Interval(numbers.Real, 0, None, closed="neither")],
+        "epochs": [Interval(numbers.Integral, 1, None, closed="left")],
+        "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
+        "validation_split": [Interval(numbers.Real, 0, 1, closed="left")],
+        "early_stopping": ["boolean"],
+        "n_iter_no_change": [Interval(numbers.Integral, 1, None, closed="left")],
+        "image_shape": [tuple, list, None],
+        "steps_per_execution": [Interval(numbers.Integral, 1, None, closed="left")],
+        "tf_threads": [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "random_state": ["random_state"],
+        "verbose": [StrOptions({"auto"}), Interval(numbers.Integral, 0, 2, closed="both")],
+        "warm_start": ["boolean"],
+    }
+
+    def __init__(
+        self,
+        filters=32,
+        kernel_size=3,
+        pool_size=2,
+        n_conv_blocks=1,
+        dense_units=128,
+        dropout=0.0,
+        learning_rate=1e-3,
+        epochs=5,
+        batch_size=32,
+        validation_split=0.0,
+        early_stopping=False,
+        n_iter_no_change=2,
+        image_shape=None,
+        steps_per_execution=32,
+        tf_threads=None,
+        random_state=None,
+        verbose=0,
+        optimizer="adam",
+        metrics=None,
+        callbacks=None,
+        warm_start=False,
+        **kwargs,
+    ):
+        # BaseWrapper.__init__ also stores the routed **kwargs; only the
+        # arguments above are set here, as scikit-learn requires.
+        super().__init__(
+            random_state=random_state,
+            optimizer=optimizer,
+            metrics=metrics,
+            batch_size=batch_size,
+            verbose=verbose,
+            callbacks=callbacks,
+            validation_split=validation_split,
+            epochs=epochs,
+            warm_start=warm_start,
+            **kwargs,
+        )
+        self.filters = filters
+        self.kernel_size = kernel_size
+        self.pool_size = pool_size
+        self.n_conv_blocks = n_conv_blocks
+        self.dense_units = dense_units
+        self.dropout = dropout
+        self.learning_rate = learning_rate
+        self.early_stopping = early_stopping
+        self.n_iter_no_change = n_iter_no_change
+        self.image_shape = image_shape
+        self.steps_per_execution = steps_per_execution
+        self.tf_threads = tf_threads
+        # BaseWrapper stores these with defaults we do not expose; scikit-learn
+        # allows only __init__ arguments as attributes.
+        for name in (
+            "model",
+            "build_fn",
+            "loss",
+            "validation_batch_size",
+            "shuffle",
+            "run_eagerly",
+        ):
+            vars(self).pop(name, None)
+
+    # ------------------------------------------------------------------
+    # scikit-learn conformance
+    # ------------------------------------------------------------------
+    def __sklearn_tags__(self):
+        tags = BaseEstimator.__sklearn_tags__(self)
+        tags.estimator_type = "classifier"
+        tags.classifier_tags = ClassifierTags()
+        tags.target_tags.required = True
+        tags.input_tags.sparse = False
+        tags.input_tags.three_d_array = True
+        tags.non_deterministic = self.random_state is None
+        return tags
+
+    __repr__ = BaseEstimator.__repr__
+
+    # SciKeras reads these attributes by name; they are fixed for this model.
+    model = None
+    build_fn = None
+    loss = _LOSS
+    validation_batch_size = None
+    shuffle = True
+    run_eagerly = False
+
+    def _get_param_names(self):
+        return sorted(
+            name for name in vars(self) if not name.endswith("_") and not name.startswith("_")
+        )
+
+    @property
+    def target_encoder(self):
+        categories = "auto" if getattr(self, "classes_", None) is None else [self.classes_]
+        return ClassifierLabelEncoder(loss=_LOSS, categories=categories)
+
+    @staticmethod
+    def scorer(y_true, y_pred, **kwargs):
+        from sklearn.metrics import accuracy_score
+
+        return accuracy_score(y_true, y_pred, **kwargs)
+
+    def _validate_data(self, X=None, y=None, reset=False, y_numeric=False):
+        if y is not None:
+            y = column_or_1d(y, warn=True)
+            check_classification_targets(y)
+        if X is None:
+            return X, y
+        if hasattr(X, "toarray") or hasattr(X, "sparse"):
+            raise TypeError(
+                f"{type(self).__name__} does not accept sparse input: the network "
+                "needs dense images. Convert X with X.toarray()."
+            )
+        nd_shape = None
+        if not hasattr(X, "columns"):
+            X = np.asarray(X) if not hasattr(X, "ndim") else X
+            if X.ndim > 2:
+                nd_shape = X.shape[1:]
+                X = X.reshape(X.shape[0], -1)
+        if y is not None:
+            X, y = validate_data(self, X, y, reset=reset, dtype=np.float32)
+        else:
+            X = validate_data(self, X, reset=reset, dtype=np.float32)
+        if reset:
+            self.image_shape_ = _resolve_image_shape(
+                self.image_shape, self.n_features_in_, nd_shape
+            )
+        elif nd_shape is not None:
+            expected = self.image_shape_
+            if tuple(nd_shape) not in (expected, expected[:2] if expected[2] == 1 else None):
+                raise ValueError(
+                    f"X has images of shape {tuple(nd_shape)}, but {type(self).__name__} "
+                    f"was fitted on images of shape {expected}."
+                )
+        return X.reshape((X.shape[0],) + self.image_shape_), y
+
+    # ------------------------------------------------------------------
+    # The model
+    # ------------------------------------------------------------------
+    def _keras_build_fn(self, compile_kwargs):
+        layers = keras.layers
+        height, width, _ = self.image_shape_
+        # Fixed layer names: networks of equal settings then have equal
+        # configs and share one training twin.
+        inputs = keras.Input(shape=self.image_shape_, name="images")
+        hidden = inputs
+        for block in range(self.n_conv_blocks):
+            kernel = _pair(self.kernel_size)
+            pool = _pair(self.pool_size)
+            height, width = (height - kernel[0] + 1) // pool[0], (width - kernel[1] + 1) // pool[1]
+            if height < 1 or width < 1:
+                raise ValueError(
+                    f"Images of shape {self.image_shape_} are too small for "
+                    f"n_conv_blocks={self.n_conv_blocks} blocks of kernel_size="
+                    f"{self.kernel_size} and pool_size={self.pool_size}: block "
+                    f"{block + 1} has nothing left to convolve."
+                )
+            hidden = layers.Conv2D(self.filters, kernel, activation="relu", name=f"conv_{block}")(
+                hidden
+            )
+            hidden = layers.MaxPooling2D(pool, name=f"pool_{block}")(hidden)
+        hidden = layers.Flatten(name="flatten")(hidden)
+        hidden = layers.Dense(self.dense_units, activation="relu", name="hidden")(hidden)
+        if self.dropout > 0:
+            hidden = layers.Dropout(self.dropout, name="dropout")(hidden)
+        outputs = layers.Dense(self.n_classes_, activation="softmax", name="classes")(hidden)
+        model = keras.Model(inputs, outputs, name="cnn")
+
+        optimizer = compile_kwargs["optimizer"]
+        if not hasattr(self, "optimizer__learning_rate"):
+            optimizer.learning_rate = self.learning_rate
+        model.compile(
+            optimizer=optimizer,
+            loss=_LOSS,
+            metrics=compile_kwargs.get("metrics"),
+            steps_per_execution=self.steps_per_execution,
+        )
+        # Built now (no tracing) so that it can hold the optimizer state.
+        model.optimizer.build(model.trainable_variables)
+        return model
+
+    def _get_compile_kwargs(self):
+        # SciKeras's version reads the loss from get_params(); here the loss
+        # is fixed, so the optimizer and metrics are routed the same way and
+        # the loss is added.
+        from scikeras._utils import (
+            get_metric_class,
+            get_optimizer_class,
+            route_params,
+            try_to_convert_strings_to_classes,
+            unflatten_params,
+        )
+
+        params = self.get_params()
+
+        def instantiate(destination, items, to_class, strict):
+            return unflatten_params(
+                items=try_to_convert_strings_to_classes(items, to_class),
+                params=route_params(
+                    params, destination=destination, pass_filter=set(), strict=strict
+                ),
+            )
+
+        metrics = instantiate("metrics", self.metrics, get_metric_class, strict=False)
+        if metrics is not None and not isinstance(metrics, (dict, list)):
+            metrics = [metrics]
+        return {
+            **route_params(params, destination="compile", pass_filter=set()),
+            "optimizer": instantiate("optimizer", self.optimizer, get_optimizer_class, True),
+            "loss": _LOSS,
+            "metrics": metrics,
+        }
+
+    def _build_keras_model(self):
+        # SciKeras would seed (and set TF_DETERMINISTIC_OPS) itself when
+        # _random_state is set; fit seeds with _seeded instead.
+        self._random_state = None
+        self._network_is_new = True
+        return super()._build_keras_model()
+
+    def _initialize_callbacks(self):
+        super()._initialize_callbacks()
+        if self.early_stopping:
+            self._fit_callbacks = [
+                *self._fit_callbacks,
+                keras.callbacks.EarlyStopping(
+                    monitor="val_loss", patience=self.n_iter_no_change, restore_best_weights=True
+                ),
+            ]
+
+    def _fit_keras_model(self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs):
+        own_model = self.model_
+        twin = _twin_for(own_model)
+        with twin.lock:
+            if self._network_is_new:
+                twin.start_fresh(np.random.default_rng(self._network_seed))
+            else:
+                twin.load(own_model)
+            self.model_ = twin.model
+            try:
+                super()._fit_keras_model(
+                    X,
+                    y,
+                    sample_weight=sample_weight,
+                    warm_start=warm_start,
+                    epochs=epochs,
+                    initial_epoch=initial_epoch,
+                    **kwargs,
+                )
+            finally:
+                self.model_ = own_model
+            twin.store(own_model)
+        self._network_is_new = False
+
+    def _predict_raw(self, X, **kwargs):
+        if not self.initialized_:
+            raise NotFittedError(
+                f"This {type(self).__name__} instance is not fitted yet. Call 'fit' first."
+            )
+        own_model = self.model_
+        twin = _twin_for(own_model)
+        with twin.lock:
+            twin.model.set_weights(own_model.get_weights())
+            self.model_ = twin.model
+            try:
+                return super()._predict_raw(X, **kwargs)
+            finally:
+                self.model_ = own_model
+
+    # ------------------------------------------------------------------
+    # Public API
+    # ------------------------------------------------------------------
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None, **kwargs):
+        """Build a new network and train it on (X, y).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or (n_samples, h, w[, c])
+            Images, flattened row by row (or as arrays). Scale pixels to about
+            [0, 1]; the network does not rescale.
+        y : array-like of shape (n_samples,)
+            Class labels of any type.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample weights of the loss.
+        **kwargs
+            Passed to ``keras.Model.fit`` (SciKeras semantics).
+
+        Returns
+        -------
+        self : CNNClassifier
+        """
+        if self.early_stopping and self.validation_split == 0:
+            raise ValueError(
+                "early_stopping=True monitors val_loss, which needs validation_split "
+                "> 0; got validation_split=0.0."
+            )
+        if self.tf_threads is not None:
+            set_tensorflow_threads(self.tf_threads)
+        if not (self.warm_start and self.initialized_):
+            # A new network: the classes come from this y (the target
+            # encoder reads classes_ as its categories).
+            self.classes_ = None
+        seed = self._seed()
+        # Initial weights come from this seed (or fresh entropy), the rest of
+        # the randomness (shuffling, dropout order) from the seeded globals.
+        self._network_seed = seed
+        with _seeded(seed):
+            super().fit(X, y, sample_weight=sample_weight, **kwargs)
+        return self
+
+    def partial_fit(self, X, y, classes=None, sample_weight=None, **kwargs):
+        """Train the network for one epoch, building it on the first call.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or (n_samples, h, w[, c])
+            Images.
+        y : array-like of shape (n_samples,)
+            Class labels.
+        classes : array-like of shape (n_classes,), default=None
+            All classes, needed on the first call if y lacks some.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample weights of the loss.
+        **kwargs
+            Passed to ``keras.Model.fit``.
+
+        Returns
+        -------
+        self : CNNClassifier
+        """
+        seed = None
+        if not self.initialized_:
+            self.classes_ = None if classes is None else np.unique(classes)
+            seed = self._network_seed = self._seed()
+        with _seeded(seed):
+            super().partial_fit(X, y, sample_weight=sample_weight, **kwargs)
+        return self
+
+    def _seed(self):
+        if self.random_state is None:
+            return None
+        # A RandomState instance gives one seed per fit, as scikit-learn
+        # estimators draw from it.
+        return int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+
+    def predict_proba(self, X):
+        """Class probabilities.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or (n_samples, h, w[, c])
+            Images.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Columns in the order of ``classes_``.
+        """
+        check_is_fitted(self)
+        # The softmax columns are already in classes_ order (the target
+        # encoder sorts the classes); SciKeras's inverse transform would
+        # squeeze single-class and single-sample outputs to 1-D.
+        return np.asarray(self._predict_raw(X, **self._predict_batch()))
+
+    def predict(self, X):
+        """Predicted class labels.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or (n_samples, h, w[, c])
+            Images.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Labels from ``classes_``.
+        """
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
+
+    def score(self, X, y, sample_weight=None):
+        """Accuracy on (X, y); see :meth:`sklearn.base.ClassifierMixin.score`."""
+        return ClassifierMixin.score(self, X, y, sample_weight=sample_weight)
+
+    def _predict_batch(self):
+        if hasattr(self, "predict__batch_size"):
+            return {}
+        return {"batch_size": max(self.batch_size, _PREDICT_BATCH_SIZE)}
+
+
+def _pair(size):
+    return (size, size) if isinstance(size, numbers.Integral) else tuple(size)

@@ -1,0 +1,331 @@
+"""Tests for skmislabel/cnn.py: the lesson's CNN as a scikit-learn classifier."""
+
+import pickle
+import random
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+from sklearn.base import ClassifierMixin, clone, is_classifier
+from sklearn.datasets import load_digits
+from sklearn.model_selection import GridSearchCV, StratifiedKFold, check_cv, cross_val_score
+from sklearn.utils import get_tags
+
+from skmislabel import CNNClassifier, LabelNoiseInjector, make_pipeline
+from skmislabel import cnn as cnn_module
+
+SMALL = dict(filters=8, dense_units=32, epochs=2, learning_rate=3e-3)
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_digits(return_X_y=True)
+    return (X / 16).astype(np.float32), y
+
+
+def test_is_a_classifier_with_stratified_cv_and_right_tags():
+    clf = CNNClassifier()
+    assert is_classifier(clf)
+    assert isinstance(
+        check_cv(5, np.arange(20) % 2, classifier=is_classifier(clf)), StratifiedKFold
+    )
+    tags = get_tags(clf)
+    assert tags.estimator_type == "classifier"
+    assert tags.input_tags.sparse is False
+    assert tags.non_deterministic is True
+    assert get_tags(CNNClassifier(random_state=0)).non_deterministic is False
+    # The mixin precedes the SciKeras base, as scikit-learn requires.
+    assert type(clf).__mro__[1] is ClassifierMixin
+
+
+def test_defaults_are_the_lessons_model(digits):
+    X, y = digits
+    clf = CNNClassifier(epochs=1, random_state=0).fit(X[:200], y[:200])
+    layers = [layer.__class__.__name__ for layer in clf.model_.layers]
+    assert layers == ["InputLayer", "Conv2D", "MaxPooling2D", "Flatten", "Dense", "Dense"]
+    conv, dense, output = clf.model_.layers[1], clf.model_.layers[4], clf.model_.layers[5]
+    assert conv.filters == 32 and conv.kernel_size == (3, 3)
+    assert dense.units == 128 and output.units == 10
+    assert clf.model_.loss == "sparse_categorical_crossentropy"
+    assert float(clf.model_.optimizer.learning_rate) == pytest.approx(1e-3)
+    assert type(clf.model_.optimizer).__name__ == "Adam"
+    params = CNNClassifier().get_params()
+    assert (params["epochs"], params["batch_size"]) == (5, 32)
+
+
+def test_fit_predict_attributes_and_string_labels(digits):
+    X, y = digits
+    labels = np.array(
+        ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+    )[y]
+    clf = CNNClassifier(**SMALL, random_state=0).fit(X[:1000], labels[:1000])
+    assert clf.n_features_in_ == 64 and clf.image_shape_ == (8, 8, 1)
+    assert clf.n_classes_ == 10 and set(clf.classes_) == set(labels)
+    proba = clf.predict_proba(X[1000:])
+    assert proba.shape == (len(X) - 1000, 10)
+    np.testing.assert_allclose(proba.sum(axis=1), 1, rtol=1e-5)
+    np.testing.assert_array_equal(clf.predict(X[1000:]), clf.classes_[proba.argmax(axis=1)])
+    assert clf.score(X[1000:], labels[1000:]) > 0.7
+    assert len(clf.history_["loss"]) == 2
+
+
+@pytest.mark.parametrize("shape", [(8, 8), (8, 8, 1)], ids=["3-D", "4-D"])
+def test_image_arrays_are_accepted(digits, shape):
+    X, y = digits
+    images = X[:300].reshape((300,) + shape)
+    clf = CNNClassifier(**SMALL, random_state=0).fit(images, y[:300])
+    assert clf.image_shape_ == (8, 8, 1) and clf.n_features_in_ == 64
+    np.testing.assert_array_equal(clf.predict(images), clf.predict(X[:300]))
+
+
+BAD_IMAGE_SHAPES = [
+    (dict(), 10, "image_shape=None infers a square one-channel image, but X has 10"),
+    (dict(image_shape=(3, 3)), 10, "image_shape=\\(3, 3\\) has 9 pixels, but X has 10"),
+    (dict(image_shape=(-1, 3)), 10, "cannot hold X's 10 features"),
+    (dict(image_shape=(-1, -1)), 16, "at most one of them -1"),
+    (dict(n_conv_blocks=3), 64, "too small for n_conv_blocks=3"),
+]
+
+
+@pytest.mark.parametrize("params, n_features, message", BAD_IMAGE_SHAPES)
+def test_bad_image_shapes_name_the_parameter(params, n_features, message):
+    X = np.random.default_rng(0).random((20, n_features))
+    with pytest.raises(ValueError, match=message):
+        CNNClassifier(epochs=1, **params).fit(X, np.arange(20) % 2)
+
+
+def test_image_shape_with_minus_one(digits):
+    X, y = digits
+    clf = CNNClassifier(**SMALL, image_shape=(4, -1), kernel_size=(1, 3), random_state=0).fit(
+        X[:100], y[:100]
+    )
+    assert clf.image_shape_ == (4, 16, 1)
+
+
+def test_bad_input_errors(digits):
+    X, y = digits
+    with pytest.raises(TypeError, match="does not accept sparse input"):
+        CNNClassifier(epochs=1).fit(sp.csr_matrix(X[:50]), y[:50])
+    clf = CNNClassifier(**SMALL, random_state=0).fit(X[:100], y[:100])
+    with pytest.raises(ValueError, match="X has 49 features, but CNNClassifier is expecting 64"):
+        clf.predict(X[:5, :49])
+    with pytest.raises(ValueError, match="Unknown label type"):
+        CNNClassifier(epochs=1).fit(X[:50], np.linspace(0, 1, 50))
+    with pytest.raises(ValueError, match="early_stopping=True monitors val_loss"):
+        CNNClassifier(epochs=1, early_stopping=True).fit(X[:50], y[:50])
+    with pytest.raises(ValueError, match="'dropout' parameter"):
+        CNNClassifier(dropout=1.0).fit(X[:50], y[:50])
+
+
+def test_dataframe_input_records_feature_names(digits):
+    X, y = digits
+    frame = pd.DataFrame(X[:200], columns=[f"px{i}" for i in range(64)])
+    clf = CNNClassifier(**SMALL, random_state=0).fit(frame, y[:200])
+    np.testing.assert_array_equal(clf.feature_names_in_, frame.columns)
+    with pytest.warns(UserWarning, match="X does not have valid feature names"):
+        clf.predict(X[:5])
+
+
+def test_early_stopping_uses_validation_loss(digits):
+    X, y = digits
+    params = {**SMALL, "epochs": 30, "learning_rate": 0.05}
+    clf = CNNClassifier(
+        **params, validation_split=0.2, early_stopping=True, n_iter_no_change=1, random_state=0
+    ).fit(X, y)
+    assert "val_loss" in clf.history_
+    assert len(clf.history_["loss"]) < 30
+
+
+# --------------------------------------------------------------------------
+# Reproducibility without side effects
+# --------------------------------------------------------------------------
+def test_seeded_fits_are_identical_and_unseeded_differ(digits):
+    X, y = digits
+    first = CNNClassifier(**SMALL, dropout=0.3, random_state=7).fit(X[:600], y[:600])
+    second = clone(first).fit(X[:600], y[:600])
+    np.testing.assert_array_equal(first.predict_proba(X), second.predict_proba(X))
+    other_seed = CNNClassifier(**SMALL, dropout=0.3, random_state=8).fit(X[:600], y[:600])
+    assert not np.array_equal(first.predict_proba(X), other_seed.predict_proba(X))
+    unseeded = [CNNClassifier(**SMALL).fit(X[:600], y[:600]).predict_proba(X) for _ in range(2)]
+    assert not np.array_equal(*unseeded)
+
+
+def _fit_in_subprocess_code(seed):
+    return textwrap.dedent(
+        f"""
+        import hashlib, numpy as np
+        from sklearn.datasets import load_digits
+        from skmislabel import CNNClassifier
+        X, y = load_digits(return_X_y=True)
+        X = (X / 16).astype(np.float32)
+        clf = CNNClassifier(filters=8, dense_units=32, epochs=2, learning_rate=3e-3,
+                            dropout=0.3, random_state={seed}).fit(X[:600], y[:600])
+        print(hashlib.sha256(clf.predict_proba(X).tobytes()).hexdigest())
+        """
+    )
+
+
+def test_seeded_fit_is_identical_across_processes(digits):
+    import hashlib
+
+    X, y = digits
+    clf = CNNClassifier(**SMALL, dropout=0.3, random_state=7).fit(X[:600], y[:600])
+    here = hashlib.sha256(clf.predict_proba(X).tobytes()).hexdigest()
+    there = subprocess.run(
+        [sys.executable, "-c", _fit_in_subprocess_code(7)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()[-1]
+    assert there == here
+
+
+def test_seeding_leaves_no_global_state(digits):
+    import keras
+
+    X, y = digits
+    random.seed(123)
+    np.random.seed(123)
+    python_expected, numpy_expected = random.random(), np.random.random()
+    random.seed(123)
+    np.random.seed(123)
+    CNNClassifier(**SMALL, random_state=0).fit(X[:200], y[:200])
+    assert random.random() == python_expected
+    assert np.random.random() == numpy_expected
+    from tensorflow.python.framework import config
+
+    assert not config.is_op_determinism_enabled()
+    # An unseeded plain Keras fit with random ops still works afterwards
+    # (with SciKeras's own seeding it fails: determinism stays on).
+    model = keras.Sequential(
+        [
+            keras.Input((64,)),
+            keras.layers.Dropout(0.5),
+            keras.layers.Dense(10, activation="softmax"),
+        ]
+    )
+    model.compile("adam", "sparse_categorical_crossentropy")
+    model.fit(X[:64], y[:64], epochs=1, verbose=0)
+
+
+def test_pickle_clone_and_html_repr(digits):
+    X, y = digits
+    clf = CNNClassifier(**SMALL, random_state=0).fit(X[:300], y[:300])
+    restored = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(restored.predict_proba(X), clf.predict_proba(X))
+    cloned = clone(clf)
+    assert cloned.get_params() == clf.get_params() and not hasattr(cloned, "model_")
+    assert "CNNClassifier" in clf._repr_html_()
+    assert repr(CNNClassifier(filters=8)) == "CNNClassifier(filters=8)"
+
+
+def test_routed_scikeras_parameters_still_work(digits):
+    X, y = digits
+    clf = CNNClassifier(**SMALL, optimizer__beta_1=0.5, random_state=0)
+    assert clf.get_params()["optimizer__beta_1"] == 0.5
+    clf.fit(X[:200], y[:200])
+    assert float(clf.model_.optimizer.beta_1) == 0.5
+    clf.set_params(optimizer__learning_rate=0.123)
+    clf.fit(X[:200], y[:200])
+    assert float(clf.model_.optimizer.learning_rate) == pytest.approx(0.123)
+
+
+def test_warm_start_and_partial_fit_continue_training(digits):
+    X, y = digits
+    clf = CNNClassifier(**SMALL, warm_start=True, random_state=0).fit(X[:500], y[:500])
+    cold_losses = list(clf.history_["loss"])
+    clf.fit(X[:500], y[:500])
+    # SciKeras restarts history_ on every fit; the weights carry on.
+    assert clf.history_["loss"][0] < cold_losses[-1]
+    assert clf.score(X[:500], y[:500]) > 0.5
+    partial = CNNClassifier(**SMALL, random_state=0)
+    partial.partial_fit(X[:500], y[:500], classes=np.arange(10))
+    partial.partial_fit(X[:500], y[:500])
+    assert len(partial.history_["loss"]) == 2
+
+
+def test_equal_architectures_share_one_training_network(digits):
+    X, y = digits
+    first = CNNClassifier(**SMALL, random_state=0).fit(X[:200], y[:200])
+    second = CNNClassifier(**SMALL, random_state=1).fit(X[:200], y[:200])
+    assert first.model_ is not second.model_
+    assert cnn_module._twin_for(first.model_) is cnn_module._twin_for(second.model_)
+    # Each estimator keeps its own weights: the second fit did not change the first.
+    assert not np.array_equal(first.predict_proba(X), second.predict_proba(X))
+    refit = clone(first).fit(X[:200], y[:200])
+    np.testing.assert_array_equal(refit.predict_proba(X), first.predict_proba(X))
+
+
+def test_tf_threads_applies_in_a_fresh_process():
+    code = textwrap.dedent(
+        """
+        import warnings
+        from skmislabel.cnn import set_tensorflow_threads
+        import tensorflow as tf
+        print(set_tensorflow_threads(1))
+        tf.constant(1.0) + 1  # starts the runtime
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            print(set_tensorflow_threads(2), len(caught))
+        """
+    )
+    output = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert output[-3:] == ["True", "False", "1"]
+
+
+# --------------------------------------------------------------------------
+# In pipelines
+# --------------------------------------------------------------------------
+def test_pipeline_cross_val_score_is_stratified(digits):
+    X, y = digits
+    pipe = make_pipeline(
+        LabelNoiseInjector(noise_rate=0.1, random_state=0),
+        CNNClassifier(**{**SMALL, "epochs": 4}, random_state=0),
+    )
+    assert is_classifier(pipe)
+    scores = cross_val_score(pipe, X[:900], y[:900], cv=3)
+    assert scores.shape == (3,) and scores.min() > 0.6
+
+
+def test_grid_search_over_noise_rate_and_dropout(digits):
+    X, y = digits
+    pipe = make_pipeline(
+        LabelNoiseInjector(random_state=0), CNNClassifier(**{**SMALL, "epochs": 3}, random_state=0)
+    )
+    search = GridSearchCV(
+        pipe,
+        {"labelnoiseinjector__noise_rate": [0.0, 0.6], "cnnclassifier__dropout": [0.0, 0.2]},
+        cv=2,
+    ).fit(X[:800], y[:800])
+    results = pd.DataFrame(search.cv_results_["params"]).assign(
+        score=search.cv_results_["mean_test_score"]
+    )
+    clean = results[results["labelnoiseinjector__noise_rate"] == 0.0]["score"].mean()
+    noisy = results[results["labelnoiseinjector__noise_rate"] == 0.6]["score"].mean()
+    assert clean > noisy
+
+
+# --------------------------------------------------------------------------
+# The lesson's experiment (minutes): pytest -m slow
+# --------------------------------------------------------------------------
+@pytest.mark.slow
+def test_lesson_clean_accuracy_and_noise_hurts():
+    from skmislabel import flip_labels
+    from skmislabel.datasets import load_mnist
+
+    X_train, y_train = load_mnist(subset="train", return_X_y=True)
+    X_test, y_test = load_mnist(subset="test", return_X_y=True)
+    clean, noisy = [], []
+    for seed in range(3):
+        clf = CNNClassifier(random_state=seed)
+        clean.append(clf.fit(X_train, y_train).score(X_test, y_test))
+        y_noisy, _ = flip_labels(y_train, noise_rate=0.1, random_state=seed)
+        noisy.append(clf.fit(X_train, y_noisy).score(X_test, y_test))
+    assert min(clean) >= 0.96
+    assert np.mean(noisy) < np.mean(clean)
