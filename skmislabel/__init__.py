@@ -29,7 +29,13 @@ __all__ = [
 ]
 
 
+# Submodules with heavy imports, importable as attributes.
+_LAZY_SUBMODULES = ("cnn", "model_selection", "pipeline", "plotting")
+
+
 def __getattr__(name):
+    if name in _LAZY_SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
     if name in _LAZY_NAMES:
         value = getattr(importlib.import_module(_LAZY_NAMES[name], __name__), name)
         globals()[name] = value

@@ -1,0 +1,228 @@
+"""Tests for skmislabel/model_selection.py: noise_curve."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.datasets import load_digits
+from sklearn.model_selection import PredefinedSplit
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.tree import DecisionTreeClassifier
+
+from skmislabel import LabelNoiseInjector
+from skmislabel.model_selection import RESULT_COLUMNS, noise_curve
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return load_digits(return_X_y=True)
+
+
+def test_shapes_columns_and_falling_score(digits):
+    X, y = digits
+    rates = [0.0, 0.2, 0.5, 0.8]
+    train_scores, test_scores = noise_curve(
+        KNeighborsClassifier(), X, y, noise_rates=rates, cv=3, n_repeats=2, random_state=0
+    )
+    assert train_scores.shape == test_scores.shape == (4, 6)
+    assert not np.isnan(test_scores).any()
+    means = test_scores.mean(axis=1)
+    assert means[0] > 0.95 and means[-1] < means[0] - 0.3
+    assert np.all(np.diff(means) < 0)
+    frame = noise_curve(
+        KNeighborsClassifier(),
+        X,
+        y,
+        noise_rates=rates,
+        cv=3,
+        n_repeats=2,
+        random_state=0,
+        as_frame=True,
+    )
+    assert list(frame.columns) == list(RESULT_COLUMNS) and len(frame) == 24
+    np.testing.assert_allclose(
+        frame.groupby("noise_rate")["realised_noise_rate"].mean().to_numpy(), rates, atol=0.01
+    )
+    # The frame and the arrays hold the same numbers.
+    np.testing.assert_allclose(
+        frame.sort_values(["noise_rate", "repeat", "fold"])["test_score"].to_numpy(),
+        test_scores.ravel(),
+    )
+
+
+def test_scores_are_taken_on_clean_labels(digits):
+    X, y = digits
+    train_scores, test_scores = noise_curve(
+        KNeighborsClassifier(n_neighbors=1),
+        X,
+        y,
+        noise_rates=[0.0, 1.0],
+        noise_type="pairflip",
+        cv=3,
+        random_state=0,
+    )
+    # Every training label moved to the next class: on clean labels 1-NN is
+    # wrong nearly everywhere (on noisy labels it would be right).
+    assert test_scores[1].max() < 0.05 and train_scores[1].max() == 0
+    assert test_scores[0].min() > 0.95
+
+
+def test_repeats_draw_new_noise_and_model_seeds_from_random_state(digits):
+    X, y = digits
+    frame = noise_curve(
+        DecisionTreeClassifier(),
+        X,
+        y,
+        noise_rates=[0.3],
+        cv=3,
+        n_repeats=3,
+        random_state=0,
+        as_frame=True,
+    )
+    assert frame["noise_seed"].nunique() == 3 and frame["model_seed"].nunique() == 3
+    again = noise_curve(
+        DecisionTreeClassifier(),
+        X,
+        y,
+        noise_rates=[0.3],
+        cv=3,
+        n_repeats=3,
+        random_state=0,
+        as_frame=True,
+    )
+    pd.testing.assert_frame_equal(
+        frame.drop(columns=["fit_time", "score_time"]),
+        again.drop(columns=["fit_time", "score_time"]),
+    )
+    other = noise_curve(
+        DecisionTreeClassifier(),
+        X,
+        y,
+        noise_rates=[0.3],
+        cv=3,
+        n_repeats=3,
+        random_state=1,
+        as_frame=True,
+    )
+    assert not np.array_equal(frame["test_score"], other["test_score"])
+
+
+@pytest.mark.parametrize("backend", ["loky", "threading"])
+def test_parallel_gives_the_same_numbers(digits, backend):
+    import joblib
+
+    X, y = digits
+    kwargs = dict(noise_rates=[0.0, 0.3], cv=3, n_repeats=2, random_state=0)
+    _, serial = noise_curve(DecisionTreeClassifier(), X, y, n_jobs=1, **kwargs)
+    with joblib.parallel_config(backend=backend):
+        _, parallel = noise_curve(DecisionTreeClassifier(), X, y, n_jobs=2, **kwargs)
+    np.testing.assert_array_equal(serial, parallel)
+
+
+def test_dask_backend_gives_the_same_numbers(digits):
+    pytest.importorskip("distributed", reason="dask.distributed is an optional extra")
+    import joblib
+    from dask.distributed import Client, LocalCluster
+
+    X, y = digits
+    kwargs = dict(noise_rates=[0.0, 0.3], cv=3, n_repeats=2, random_state=0)
+    _, serial = noise_curve(DecisionTreeClassifier(), X, y, n_jobs=1, **kwargs)
+    with (
+        LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+        ) as cluster,
+        Client(cluster),
+    ):
+        with joblib.parallel_config(backend="dask"):
+            _, distributed = noise_curve(DecisionTreeClassifier(), X, y, n_jobs=-1, **kwargs)
+    np.testing.assert_array_equal(serial, distributed)
+
+
+def test_fixed_split_and_configured_injector(digits):
+    X, y = digits
+    test_fold = np.where(np.arange(len(y)) < 1500, -1, 0)
+    injector = LabelNoiseInjector(
+        noise_type="mapping", class_mapping={1: 7, 3: 8}, sampling="bernoulli"
+    )
+    frame = noise_curve(
+        KNeighborsClassifier(),
+        X,
+        y,
+        noise_rates=[0.0, 0.9],
+        injector=injector,
+        cv=PredefinedSplit(test_fold),
+        random_state=0,
+        as_frame=True,
+    )
+    assert len(frame) == 2 and set(frame["noise_type"]) == {"mapping"}
+    # Only classes 1 and 3 flip: about 0.9 of their share of the training set.
+    share = np.isin(y[:1500], [1, 3]).mean()
+    assert frame["realised_noise_rate"].iloc[1] == pytest.approx(0.9 * share, abs=0.02)
+    explicit = noise_curve(
+        KNeighborsClassifier(),
+        X,
+        y,
+        noise_rates=[0.0, 0.9],
+        injector=injector,
+        cv=[(np.arange(1500), np.arange(1500, len(y)))],
+        random_state=0,
+        as_frame=True,
+    )
+    np.testing.assert_array_equal(frame["test_score"], explicit["test_score"])
+
+
+def test_callback_and_resume(digits):
+    X, y = digits
+    seen = []
+    kwargs = dict(noise_rates=[0.0, 0.2, 0.4], cv=2, random_state=0, as_frame=True)
+    full = noise_curve(KNeighborsClassifier(), X, y, callback=seen.append, **kwargs)
+    assert len(seen) == 6 and {row["noise_rate"] for row in seen} == {0.0, 0.2, 0.4}
+    partial = full[full["noise_rate"] < 0.3]
+    rerun = []
+    resumed = noise_curve(
+        KNeighborsClassifier(), X, y, callback=rerun.append, resume_from=partial, **kwargs
+    )
+    assert [row["noise_rate"] for row in rerun] == [0.4, 0.4]
+    pd.testing.assert_frame_equal(
+        resumed.drop(columns=["fit_time", "score_time"]),
+        full.drop(columns=["fit_time", "score_time"]),
+    )
+
+
+def test_error_score(digits):
+    X, y = digits
+
+    class Failing(KNeighborsClassifier):
+        def fit(self, X, y):
+            raise RuntimeError("boom")
+
+    _, test_scores = noise_curve(Failing(), X, y, noise_rates=[0.1], cv=2, random_state=0)
+    assert np.isnan(test_scores).all()
+    with pytest.raises(RuntimeError, match="boom"):
+        noise_curve(Failing(), X, y, noise_rates=[0.1], cv=2, error_score="raise")
+
+
+@pytest.mark.parametrize(
+    "kwargs, err_msg",
+    [
+        (dict(noise_rates=[0.1, 1.5]), "noise_rates must lie in \\[0, 1\\]"),
+        (dict(noise_rates=[]), "non-empty"),
+        (dict(noise_type="transition_matrix"), "'noise_type' parameter"),
+        (dict(n_repeats=0), "'n_repeats' parameter"),
+        (
+            dict(
+                injector=LabelNoiseInjector(
+                    noise_type="transition_matrix", noise_rate=None, transition_matrix=np.eye(10)
+                )
+            ),
+            "no noise_rate to sweep",
+        ),
+    ],
+)
+def test_bad_arguments(digits, kwargs, err_msg):
+    X, y = digits
+    with pytest.raises(ValueError, match=err_msg):
+        noise_curve(KNeighborsClassifier(), X, y, **kwargs)
