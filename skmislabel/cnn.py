@@ -36,11 +36,12 @@ from scikeras.utils.transformers import ClassifierLabelEncoder
 from scikeras.wrappers import BaseWrapper
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import NotFittedError
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils._tags import ClassifierTags
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
+
+from ._random import draw_seed
 
 # Predictions do not depend on the batch size; larger batches are faster.
 _PREDICT_BATCH_SIZE = 1024
@@ -64,6 +65,14 @@ def set_tensorflow_threads(n_threads):
     -------
     applied : bool
         Whether TensorFlow now uses ``n_threads`` threads per pool.
+
+    Examples
+    --------
+    In a fresh process, before any fit (here TensorFlow may already run):
+
+    >>> from skmislabel.cnn import set_tensorflow_threads
+    >>> set_tensorflow_threads(1)  # doctest: +SKIP
+    True
     """
     if isinstance(n_threads, bool) or not isinstance(n_threads, numbers.Integral):
         raise TypeError(f"n_threads must be an int >= 1; got {n_threads!r}.")
@@ -95,10 +104,11 @@ def set_tensorflow_threads(n_threads):
 def _seeded(seed):
     """Seed Python, NumPy, TensorFlow and Keras for one fit, then restore them.
 
-    Keras draws initial weights and dropout seeds from Python's ``random`` and
-    shuffles with NumPy's and TensorFlow's global generators, so a
-    reproducible fit has to seed them; restoring them afterwards leaves no
-    global state behind. TensorFlow's op determinism is not switched on:
+    The initial weights and dropout seeds come from the estimator's own
+    generator (see :class:`_TrainingTwin`), but Keras shuffles the training
+    data with TensorFlow's and NumPy's global generators, so a reproducible
+    fit has to seed them; restoring them afterwards leaves no global state
+    behind. TensorFlow's op determinism is not switched on:
     on CPU the seeded ops already give identical results, and switching it on
     would make later unseeded fits fail.
     """
@@ -349,7 +359,7 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
         Number of classes.
     n_features_in_ : int
         Number of features (pixels x channels) per sample.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
         Column names of X, when X is a DataFrame with string column names.
     image_shape_ : tuple of 3 ints
         ``(height, width, channels)`` the rows of X are reshaped to.
@@ -706,7 +716,7 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
             # A new network: the classes come from this y (the target
             # encoder reads classes_ as its categories).
             self.classes_ = None
-        seed = self._seed()
+        seed = draw_seed(self.random_state)
         # Initial weights come from this seed (or fresh entropy), the rest of
         # the randomness (shuffling, dropout order) from the seeded globals.
         self._network_seed = seed
@@ -737,17 +747,10 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
         seed = None
         if not self.initialized_:
             self.classes_ = None if classes is None else np.unique(classes)
-            seed = self._network_seed = self._seed()
+            seed = self._network_seed = draw_seed(self.random_state)
         with _seeded(seed):
             super().partial_fit(X, y, sample_weight=sample_weight, **kwargs)
         return self
-
-    def _seed(self):
-        if self.random_state is None:
-            return None
-        # A RandomState instance gives one seed per fit, as scikit-learn
-        # estimators draw from it.
-        return int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
 
     def predict_proba(self, X):
         """Class probabilities.

@@ -8,10 +8,11 @@ from joblib import Parallel, delayed
 from sklearn.base import clone, is_classifier
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import check_cv
-from sklearn.utils import _safe_indexing, check_random_state, indexable
+from sklearn.utils import _safe_indexing, indexable
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions, validate_params
 
 from ._noise_models import NOISE_TYPES
+from ._random import check_random_state_fresh, draw_seed
 from .noise import LabelNoiseInjector
 from .pipeline import make_pipeline
 
@@ -261,9 +262,9 @@ def noise_curve(
     cv = check_cv(cv, y, classifier=is_classifier(estimator))
     splits = list(cv.split(X, y, groups))
     scorer = check_scoring(estimator, scoring=scoring)
-    rng = check_random_state(random_state)
-    noise_seeds = rng.randint(np.iinfo(np.int32).max, size=n_repeats)
-    model_seeds = rng.randint(np.iinfo(np.int32).max, size=n_repeats)
+    rng = check_random_state_fresh(random_state)
+    noise_seeds = [draw_seed(rng) for _ in range(n_repeats)]
+    model_seeds = [draw_seed(rng) for _ in range(n_repeats)]
 
     earlier = {}
     if resume_from is not None:

@@ -69,11 +69,11 @@ import numbers
 
 import numpy as np
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, _fit_context
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.validation import check_array, check_consistent_length, validate_data
 
 from ._noise_models import NOISE_TYPES, build_transition_matrix
+from ._random import draw_seed
 from ._sampling import draw_flips
 from ._targets import encode_targets
 
@@ -87,21 +87,6 @@ _PARAMETER_CONSTRAINTS = {
     "classes": ["array-like", None],
     "random_state": ["random_state"],
 }
-
-
-def _generator_from(random_state):
-    """A NumPy Generator seeded from a scikit-learn ``random_state``.
-
-    The samplers need Generator methods (``choice`` without replacement
-    without a full shuffle, fast ``geometric``); the seed is one draw from
-    ``check_random_state(random_state)``, as scikit-learn seeds sub-estimators.
-    ``None`` takes fresh entropy from the OS instead of drawing from NumPy's
-    global RNG, which is never used nor advanced.
-    """
-    if random_state is None:
-        return np.random.default_rng()
-    seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
-    return np.random.default_rng(seed)
 
 
 class _NoiseDraw:
@@ -129,7 +114,9 @@ class _NoiseDraw:
             matrix,
             sampling=sampling,
             stratify=stratify,
-            rng=_generator_from(random_state),
+            # Generator methods (choice without a full shuffle, fast
+            # geometric) do the sampling; the seed follows random_state.
+            rng=np.random.default_rng(draw_seed(random_state)),
         )
         self.encoded = encoded
         self.flip_positions = flip_positions
@@ -334,7 +321,7 @@ class LabelNoiseInjector(OneToOneFeatureMixin, BaseEstimator):
     n_features_in_ : int
         Number of features of X, when X is 2-D.
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
         Column names of X, when X is a DataFrame with string column names.
 
     See Also

@@ -68,42 +68,20 @@ def test_scores_are_taken_on_clean_labels(digits):
 
 def test_repeats_draw_new_noise_and_model_seeds_from_random_state(digits):
     X, y = digits
-    frame = noise_curve(
-        DecisionTreeClassifier(),
-        X,
-        y,
-        noise_rates=[0.3],
-        cv=3,
-        n_repeats=3,
-        random_state=0,
-        as_frame=True,
-    )
+    kwargs = dict(noise_rates=[0.3], cv=3, n_repeats=3, as_frame=True)
+    frame = noise_curve(DecisionTreeClassifier(), X, y, random_state=0, **kwargs)
     assert frame["noise_seed"].nunique() == 3 and frame["model_seed"].nunique() == 3
-    again = noise_curve(
-        DecisionTreeClassifier(),
-        X,
-        y,
-        noise_rates=[0.3],
-        cv=3,
-        n_repeats=3,
-        random_state=0,
-        as_frame=True,
-    )
-    pd.testing.assert_frame_equal(
-        frame.drop(columns=["fit_time", "score_time"]),
-        again.drop(columns=["fit_time", "score_time"]),
-    )
-    other = noise_curve(
-        DecisionTreeClassifier(),
-        X,
-        y,
-        noise_rates=[0.3],
-        cv=3,
-        n_repeats=3,
-        random_state=1,
-        as_frame=True,
-    )
+    again = noise_curve(DecisionTreeClassifier(), X, y, random_state=0, **kwargs)
+    timings = ["fit_time", "score_time"]
+    pd.testing.assert_frame_equal(frame.drop(columns=timings), again.drop(columns=timings))
+    other = noise_curve(DecisionTreeClassifier(), X, y, random_state=1, **kwargs)
     assert not np.array_equal(frame["test_score"], other["test_score"])
+    np.random.seed(0)
+    expected = np.random.random()
+    np.random.seed(0)
+    unseeded = noise_curve(DecisionTreeClassifier(), X, y, random_state=None, **kwargs)
+    assert np.random.random() == expected, "random_state=None used NumPy's global RNG"
+    assert not np.array_equal(frame["noise_seed"], unseeded["noise_seed"])
 
 
 @pytest.mark.parametrize("backend", ["loky", "threading"])

@@ -1,0 +1,25 @@
+"""Seeds from scikit-learn ``random_state`` values."""
+
+import numpy as np
+from sklearn.utils import check_random_state
+
+
+def draw_seed(random_state):
+    """One int seed from a ``random_state``, or None for None.
+
+    An int gives the same seed every time; a RandomState instance gives a new
+    one per call, as scikit-learn seeds sub-estimators. None stays None, so
+    that the caller takes fresh OS entropy: NumPy's global RNG is never used
+    nor advanced.
+    """
+    if random_state is None:
+        return None
+    return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
+
+
+def check_random_state_fresh(random_state):
+    """``check_random_state``, except that None gives a new RandomState seeded
+    from OS entropy instead of NumPy's global one, which stays untouched."""
+    if random_state is None:
+        return np.random.RandomState(np.random.default_rng().integers(np.iinfo(np.int32).max))
+    return check_random_state(random_state)

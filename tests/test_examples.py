@@ -1,0 +1,36 @@
+"""The documentation's example scripts run (tiny mode) and draw their figures."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "docs" / "examples"
+FIGURES = {
+    "lesson.py": "lesson.png",
+    "noise_types.py": "noise_types.png",
+    "grid_search.py": None,
+    "cnn_vs_sklearn.py": "cnn_vs_sklearn.png",
+}
+
+
+def test_every_example_is_listed():
+    assert sorted(path.name for path in EXAMPLES.glob("*.py")) == sorted(FIGURES)
+
+
+@pytest.mark.parametrize("script", sorted(FIGURES))
+def test_example_runs(script, tmp_path):
+    env = {**os.environ, "SKMISLABEL_EXAMPLES_QUICK": "1", "SKMISLABEL_EXAMPLES_OUT": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, str(EXAMPLES / script)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.strip(), "the example printed no results"
+    if FIGURES[script]:
+        assert (tmp_path / FIGURES[script]).read_bytes()[:4] == b"\x89PNG"
