@@ -255,7 +255,7 @@ def _summary_table(frame):
     return summary
 
 
-def _print_report(summary, frame):
+def _print_report(summary):
     print()
     print(
         f"{'estimator':>10} {'noise':>10} {'rate':>5} {'test accuracy':>17} "
@@ -449,7 +449,7 @@ def run(args):
         summary=summary.to_dict("records"),
     )
     _write_json(json_path, report)
-    _print_report(summary, frame)
+    _print_report(summary)
     print(f"\nwall time {wall_time:.1f} s; wrote {csv_path}, {png_path}, {json_path}")
     return 0
 

@@ -314,9 +314,7 @@ def noise_curve(
     )
     if as_frame:
         return frame
-    return _score_arrays(
-        frame, noise_rates, estimator_name, injector.noise_type, n_repeats, len(splits)
-    )
+    return _score_arrays(frame, noise_rates, n_repeats, len(splits))
 
 
 def _task_key(row):
@@ -329,16 +327,13 @@ def _task_key(row):
     )
 
 
-def _score_arrays(frame, noise_rates, estimator_name, noise_type, n_repeats, n_splits):
+def _score_arrays(frame, noise_rates, n_repeats, n_splits):
+    """Scores of the tidy frame as arrays, rows in the order of noise_rates."""
     shape = (noise_rates.size, n_repeats * n_splits)
     train_scores, test_scores = np.full(shape, np.nan), np.full(shape, np.nan)
     for row in frame.itertuples(index=False):
-        if row.estimator != estimator_name or row.noise_type != noise_type:
-            continue
-        matches = np.flatnonzero(np.isclose(noise_rates, row.noise_rate))
-        if matches.size == 0:
-            continue
+        rate_index = np.flatnonzero(np.isclose(noise_rates, row.noise_rate))[0]
         column = row.repeat * n_splits + row.fold
-        train_scores[matches[0], column] = row.train_score
-        test_scores[matches[0], column] = row.test_score
+        train_scores[rate_index, column] = row.train_score
+        test_scores[rate_index, column] = row.test_score
     return train_scores, test_scores
