@@ -13,9 +13,15 @@ labels, 5 epochs of batch 32. It writes
 
 and prints a table with the lesson's comparison (clean vs 10%).
 
-Exit status: 0 on success, 2 for bad arguments, 1 on failure, 130 when
-interrupted (Ctrl-C): finished fits stay in the CSV and ``--resume`` goes on
-from there.
+Exit status: 0 on success; 2 for bad arguments or unusable files (nothing
+is written then); 1 on failure, including fits that failed (their rows keep
+the error; ``--resume`` retries them); 130 when interrupted (Ctrl-C):
+finished fits stay in the CSV and ``--resume`` goes on from there.
+
+Results are never lost or silently mixed: an existing CSV is neither
+overwritten (without ``--overwrite``) nor resumed from rows of other
+settings (each row carries its seeds and split fingerprint); a row torn by a
+killed write is run again; two runs cannot write to one folder at once.
 
 Examples::
 
@@ -27,7 +33,9 @@ Examples::
 """
 
 import argparse
+import csv
 import json
+import math
 import os
 import platform
 import sys
@@ -103,16 +111,29 @@ def _parser():
         help="dask scheduler address (default: a local cluster on 127.0.0.1)",
     )
     parser.add_argument("--data-home", help="folder of mnist.npz for --dataset mnist-full")
-    parser.add_argument("--seed", type=int, default=0, help="random_state of the whole run")
+    parser.add_argument(
+        "--seed", type=int, default=0, help="random_state of the whole run, in [0, 2**32)"
+    )
     parser.add_argument("--out", type=Path, default=Path("results"), help="output folder")
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="a tiny end-to-end run: defaults become digits, rates 0 0.2 0.4, "
-        "1 repeat, 2 epochs (options given explicitly still apply)",
+        help="a tiny end-to-end run: defaults become digits (3-fold CV instead "
+        "of 5), rates 0 0.2 0.4, 1 repeat, 2 epochs (options given explicitly "
+        "still apply)",
     )
-    parser.add_argument(
-        "--resume", action="store_true", help="skip the fits already in OUT/noise_curve.csv"
+    existing = parser.add_mutually_exclusive_group()
+    existing.add_argument(
+        "--resume",
+        action="store_true",
+        help="go on from OUT/noise_curve.csv: its complete rows of this run's "
+        "settings are kept, torn or failed ones are run again",
+    )
+    existing.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace the results already in OUT (without it, or --resume, an "
+        "existing run is never touched)",
     )
     return parser
 
@@ -132,6 +153,8 @@ def _parse(argv):
             parser.error(f"--{name.replace('_', '-')} must be at least 1")
     if args.scheduler and args.backend != "dask":
         parser.error("--scheduler needs --backend dask")
+    if not 0 <= args.seed < 2**32:
+        parser.error(f"--seed must be in [0, 2**32); got {args.seed}")
     args.rates = sorted(set(args.rates))
     return args
 
@@ -213,28 +236,168 @@ def _versions():
     return versions
 
 
+class _Refused(Exception):
+    """Arguments or files this run cannot use: exit status 2, nothing written."""
+
+
 def _write_json(path, report):
     temporary = path.with_suffix(".json.part")
     temporary.write_text(json.dumps(report, indent=2, default=str))
     temporary.replace(path)
 
 
+def _prepare_folder(out):
+    """Create OUT and take its lock, or refuse with the reason."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        # Opening the lock file also proves that the folder is writable
+        # (os.access says yes to root even on a read-only file system).
+        lock = open(out / "noise_curve.lock", "a")
+    except OSError as exc:
+        raise _Refused(f"--out {out}: cannot write there ({exc.strerror or exc})") from None
+    try:
+        import fcntl
+    except ImportError:  # Windows: no advisory locks, one run at a time is on the user
+        return lock
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        lock.close()
+        raise _Refused(
+            f"--out {out}: another run is writing there (it holds noise_curve.lock); "
+            "wait for it or choose another --out"
+        ) from None
+    return lock
+
+
+# How each column of the results CSV is parsed back; NaN stands for empty.
+def _parse_int(text):
+    return int(text)
+
+
+def _parse_float(text):
+    return math.nan if text in ("", "nan", "NaN") else float(text)
+
+
+def _column_parsers(columns):
+    integers = {"repeat", "fold", "noise_seed", "model_seed"}
+    texts = {"estimator", "noise_type", "split_fingerprint", "error"}
+    return {
+        column: str if column in texts else _parse_int if column in integers else _parse_float
+        for column in columns
+    }
+
+
+def _read_results(path, columns):
+    """The rows of an earlier run's CSV, parsed, as a DataFrame.
+
+    A last line without its newline is a row torn by a killed write: it is
+    dropped (and so run again). Anything else that does not parse means the
+    file is not a results CSV of this version: refused, never guessed at.
+    """
+    import pandas as pd
+
+    data = path.read_bytes()
+    if not data.strip():
+        raise _Refused(f"--resume: {path} is empty; pass --overwrite to start a new run there")
+    if b"\0" in data:
+        raise _Refused(f"--resume: {path} is a binary file, not a results CSV")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise _Refused(f"--resume: {path} is not UTF-8 text, not a results CSV") from None
+    lines = text.split("\n")
+    torn = lines.pop()  # "" when the file ends with a newline, as complete rows do
+    records = list(csv.reader(lines))
+    header = records.pop(0) if records else next(csv.reader([torn]))
+    if header != list(columns):
+        raise _Refused(
+            f"--resume: {path} has the columns {header}, not those of this version's "
+            f"results {list(columns)}; pass --overwrite or another --out"
+        )
+    parsers = _column_parsers(columns)
+    rows = []
+    for line_number, record in enumerate(records, start=2):
+        if len(record) != len(columns):
+            raise _Refused(
+                f"--resume: {path} line {line_number} has {len(record)} fields, not "
+                f"{len(columns)}: the file is damaged; pass --overwrite to start over"
+            )
+        try:
+            rows.append(
+                {column: parsers[column](value) for column, value in zip(columns, record)}
+            )
+        except ValueError as exc:
+            raise _Refused(
+                f"--resume: {path} line {line_number} does not parse ({exc}); "
+                "pass --overwrite to start over"
+            ) from None
+    if torn:
+        print(f"--resume: dropped a torn last row of {path}; it will be run again", file=sys.stderr)
+    return pd.DataFrame(rows, columns=list(columns))
+
+
+def _check_rows_belong_to_run(rows, args, cv_splits):
+    """Refuse rows that this run would drop or that were computed with other
+    seeds or splits: resuming must neither lose nor mix results."""
+    from skmislabel.model_selection import repeat_seeds, split_fingerprint
+
+    seeds = repeat_seeds(args.seed, args.repeats)
+    fingerprints = [split_fingerprint(train, test) for train, test in cv_splits]
+    rates = np.asarray(args.rates)
+    for record in rows.to_dict("records"):
+        task = {name: record[name] for name in ("estimator", "noise_type", "noise_rate", "repeat", "fold")}
+        belongs = (
+            record["estimator"] in args.estimators
+            and record["noise_type"] in args.noise_types
+            and np.isclose(rates, record["noise_rate"], rtol=0, atol=1e-12).any()
+            and 0 <= record["repeat"] < args.repeats
+            and 0 <= record["fold"] < len(fingerprints)
+        )
+        if not belongs:
+            raise _Refused(
+                f"--resume: the saved row {task} is not part of this run's settings, "
+                "and resuming would drop it; rerun with the saved run's settings or "
+                "choose another --out"
+            )
+        expected = (*seeds[record["repeat"]], fingerprints[record["fold"]])
+        found = (record["noise_seed"], record["model_seed"], record["split_fingerprint"])
+        if tuple(found) != tuple(expected):
+            raise _Refused(
+                f"--resume: the saved row {task} was computed with (noise_seed, "
+                f"model_seed, split_fingerprint) = {found}, but this run uses {expected}: "
+                "it belongs to another --seed, data set or split; choose another --out"
+            )
+
+
 class _CsvAppender:
     """Append each finished fit to the CSV at once, so an interruption loses
-    at most the fits still running."""
+    at most the fits still running; each row is one write ending in a newline,
+    so a killed write leaves a last line without one, which --resume drops."""
 
-    def __init__(self, path, columns, keep_existing):
+    def __init__(self, path, columns):
         self.path, self.columns = path, list(columns)
-        if not keep_existing or not path.exists():
-            path.write_text(",".join(self.columns) + "\n")
+
+    def write_all(self, rows):
+        """Replace the file, atomically, by the header and ``rows``."""
+        temporary = self.path.with_suffix(".csv.part")
+        with open(temporary, "w", newline="") as file:
+            writer = csv.DictWriter(file, fieldnames=self.columns, lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(rows)
+            file.flush()
+            os.fsync(file.fileno())
+        temporary.replace(self.path)
 
     def __call__(self, row):
-        import csv
+        import io
 
+        line = io.StringIO()
+        csv.DictWriter(line, fieldnames=self.columns, lineterminator="\n").writerow(
+            {column: row[column] for column in self.columns}
+        )
         with open(self.path, "a", newline="") as file:
-            csv.DictWriter(file, fieldnames=self.columns).writerow(
-                {column: row[column] for column in self.columns}
-            )
+            file.write(line.getvalue())
             file.flush()
             os.fsync(file.fileno())
 
@@ -247,7 +410,8 @@ def _summary_table(frame):
             test_std=("test_score", "std"),
             train_mean=("train_score", "mean"),
             realised=("realised_noise_rate", "mean"),
-            fits=("test_score", "size"),
+            fits=("test_score", "count"),
+            failed=("error", lambda errors: int((errors.fillna("") != "").sum())),
             fit_seconds=("fit_time", "mean"),
         )
         .reset_index()
@@ -256,10 +420,12 @@ def _summary_table(frame):
 
 
 def _print_report(summary):
+    any_failed = summary["failed"].sum() > 0
     print()
     print(
         f"{'estimator':>10} {'noise':>10} {'rate':>5} {'test accuracy':>17} "
         f"{'train (clean)':>13} {'flipped':>8} {'fits':>5} {'s/fit':>6}"
+        + (f" {'failed':>6}" if any_failed else "")
     )
     for row in summary.itertuples(index=False):
         std = 0.0 if np.isnan(row.test_std) else row.test_std
@@ -267,6 +433,7 @@ def _print_report(summary):
             f"{row.estimator:>10} {row.noise_type:>10} {row.noise_rate:>5.2f} "
             f"{row.test_mean:>9.4f} ± {std:.4f} {row.train_mean:>13.4f} "
             f"{row.realised:>8.3f} {row.fits:>5d} {row.fit_seconds:>6.1f}"
+            + (f" {row.failed:>6d}" if any_failed else "")
         )
     clean = summary[np.isclose(summary["noise_rate"], 0)]
     ten = summary[np.isclose(summary["noise_rate"], 0.1)]
@@ -324,6 +491,12 @@ def _dask_client(args):
     return Client(cluster)
 
 
+def _splits(cv, X, y):
+    if isinstance(cv, list):
+        return cv
+    return list(cv.split(X, y))
+
+
 def run(args):
     import contextlib
 
@@ -336,30 +509,43 @@ def run(args):
         print("error: the progress bar needs tqdm: pip install '.[benchmarks]'", file=sys.stderr)
         return 1
 
-    from skmislabel.model_selection import RESULT_COLUMNS, noise_curve
+    from skmislabel.model_selection import (
+        RESULT_COLUMNS,
+        TASK_COLUMNS,
+        ResumeMismatchError,
+        noise_curve,
+    )
 
-    args.out.mkdir(parents=True, exist_ok=True)
     csv_path, json_path = args.out / "noise_curve.csv", args.out / "noise_curve.json"
     png_path = args.out / "noise_curve.png"
     settings = _settings(args)
+    lock = _prepare_folder(args.out)
+    existing = [path for path in (csv_path, json_path, png_path) if path.exists()]
+    if existing and not (args.resume or args.overwrite):
+        raise _Refused(
+            f"--out {args.out} already holds a run ({', '.join(p.name for p in existing)}); "
+            "pass --resume to continue it or --overwrite to replace it"
+        )
+    X, y, cv = _load(args)
+    cv_splits = _splits(cv, X, y)
     earlier = None
     if args.resume and csv_path.exists():
         if json_path.exists():
-            previous = json.loads(json_path.read_text()).get("parameters", {})
+            try:
+                previous = json.loads(json_path.read_text()).get("parameters", {})
+            except (ValueError, UnicodeDecodeError, AttributeError):
+                raise _Refused(f"--resume: {json_path} is not a run's JSON report") from None
             changed = [key for key in RESUME_KEYS if previous.get(key) != settings[key]]
             if changed:
-                print(
-                    f"error: --resume with settings that differ from the saved run: {changed}",
-                    file=sys.stderr,
+                raise _Refused(
+                    f"--resume with settings that differ from the saved run: {changed}"
                 )
-                return 2
-        # A run killed mid-write may leave a torn last line: skip it.
-        task_columns = ["estimator", "noise_type", "noise_rate", "repeat", "fold"]
-        earlier = (
-            pd.read_csv(csv_path, on_bad_lines="skip")
-            .dropna(subset=[*task_columns, "test_score"])
-            .drop_duplicates(subset=task_columns, keep="last")
-        )
+        earlier = _read_results(csv_path, RESULT_COLUMNS)
+        _check_rows_belong_to_run(earlier, args, cv_splits)
+
+    # Every check passed: from here on files are written.
+    appender = _CsvAppender(csv_path, RESULT_COLUMNS)
+    appender.write_all([] if earlier is None else earlier.to_dict("records"))
     report = {
         "benchmark": "noise_curve",
         "status": "running",
@@ -370,22 +556,26 @@ def run(args):
     }
     _write_json(json_path, report)
 
-    X, y, cv = _load(args)
-    n_splits = len(cv) if isinstance(cv, list) else cv.get_n_splits()
+    n_splits = len(cv_splits)
     total = len(args.estimators) * len(args.noise_types) * len(args.rates) * args.repeats * n_splits
-    already = 0 if earlier is None else len(earlier)
-    appender = _CsvAppender(csv_path, RESULT_COLUMNS, keep_existing=earlier is not None)
+    reusable = 0
+    if earlier is not None:
+        complete = earlier[(earlier["error"] == "") & earlier["test_score"].notna()]
+        reusable = len(complete.drop_duplicates(subset=list(TASK_COLUMNS)))
     progress = tqdm(
         total=total,
-        initial=min(already, total),
+        initial=reusable,
         unit="fit",
         desc="noise curve",
         file=sys.stderr,
         dynamic_ncols=True,
     )
+    n_fits_run = 0
 
     def on_fit(row):
+        nonlocal n_fits_run
         appender(row)
+        n_fits_run += 1
         progress.update(1)
         progress.set_postfix(rate=row["noise_rate"], score=f"{row['test_score']:.4f}")
 
@@ -394,31 +584,30 @@ def run(args):
     n_jobs = args.n_jobs
     backend = contextlib.nullcontext()
     client = None
-    if args.backend == "dask":
-        client = _dask_client(args)
-        backend = joblib.parallel_config(backend="dask")
-        n_jobs = -1
     try:
+        if args.backend == "dask":
+            client = _dask_client(args)
+            backend = joblib.parallel_config(backend="dask")
+            n_jobs = -1
         with backend:
             for estimator_name in args.estimators:
                 for noise_type in args.noise_types:
-                    frames.append(
-                        noise_curve(
-                            _estimator(estimator_name, args),
-                            X,
-                            y,
-                            noise_rates=args.rates,
-                            noise_type=noise_type,
-                            cv=cv,
-                            n_repeats=args.repeats,
-                            random_state=args.seed,
-                            n_jobs=n_jobs,
-                            estimator_name=estimator_name,
-                            as_frame=True,
-                            callback=on_fit,
-                            resume_from=earlier,
-                        )
+                    frame = noise_curve(
+                        _estimator(estimator_name, args),
+                        X,
+                        y,
+                        noise_rates=args.rates,
+                        noise_type=noise_type,
+                        cv=cv_splits,
+                        n_repeats=args.repeats,
+                        random_state=args.seed,
+                        n_jobs=n_jobs,
+                        estimator_name=estimator_name,
+                        as_frame=True,
+                        callback=on_fit,
+                        resume_from=earlier,
                     )
+                    frames.append(frame)
     except KeyboardInterrupt:
         progress.close()
         report.update(status="interrupted", wall_time_s=time.perf_counter() - start)
@@ -428,29 +617,50 @@ def run(args):
             file=sys.stderr,
         )
         return 130
+    except ResumeMismatchError as exc:
+        report.update(status="refused", error=str(exc))
+        _write_json(json_path, report)
+        raise _Refused(f"--resume: {exc}") from None
+    except BaseException as exc:
+        report.update(
+            status="failed",
+            error=f"{type(exc).__name__}: {exc}",
+            wall_time_s=time.perf_counter() - start,
+        )
+        _write_json(json_path, report)
+        raise
     finally:
         if client is not None:
             client.close()
+        lock.close()
     progress.close()
     wall_time = time.perf_counter() - start
 
     frame = pd.concat(frames, ignore_index=True)
     # Rewritten sorted and whole: the appended rows may be in any order.
-    temporary = csv_path.with_suffix(".csv.part")
-    frame.to_csv(temporary, index=False)
-    temporary.replace(csv_path)
-    _plot(frame, png_path)
+    appender.write_all(frame.to_dict("records"))
     summary = _summary_table(frame)
+    failed = frame[frame["error"].fillna("") != ""]
+    if len(failed) < len(frame):
+        _plot(frame[frame["error"].fillna("") == ""], png_path)
     report.update(
-        status="complete",
+        status="complete" if failed.empty else "complete with failed fits",
         wall_time_s=wall_time,
-        n_fits_run=total - already,
+        n_fits_run=n_fits_run,
         n_fits_total=len(frame),
+        n_fits_failed=len(failed),
         summary=summary.to_dict("records"),
     )
     _write_json(json_path, report)
     _print_report(summary)
     print(f"\nwall time {wall_time:.1f} s; wrote {csv_path}, {png_path}, {json_path}")
+    if not failed.empty:
+        print(
+            f"error: {len(failed)} of {len(frame)} fits failed (first: "
+            f"{failed['error'].iloc[0]}); their rows keep the error, --resume reruns them",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 
@@ -458,6 +668,9 @@ def main(argv=None):
     args = _parse(argv)
     try:
         return run(args)
+    except _Refused as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)
         return 130

@@ -644,6 +644,26 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
             ]
 
     def _fit_keras_model(self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs):
+        non_finite_loss = _NonFiniteLossGuard()
+        self._fit_callbacks = [*self._fit_callbacks, non_finite_loss]
+        try:
+            self._fit_shared_network(X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs)
+        finally:
+            self._fit_callbacks = [c for c in self._fit_callbacks if c is not non_finite_loss]
+        if non_finite_loss.epoch is not None:
+            # The network's weights are now NaN or infinite: every prediction
+            # would be the same class, a silent wrong answer.
+            del self.model_
+            raise ValueError(
+                f"{type(self).__name__}: the training loss became {non_finite_loss.loss} "
+                f"in epoch {non_finite_loss.epoch + 1}, so the network's weights are no "
+                "longer finite. The usual cause is badly scaled input: X ranges from "
+                f"{float(np.min(X)):.3g} to {float(np.max(X)):.3g}; scale pixels to "
+                "about [0, 1] (for example X / 255). A too large learning_rate is "
+                "the other common cause."
+            )
+
+    def _fit_shared_network(self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs):
         own_model = self.model_
         twin = _twin_for(own_model)
         with twin.lock:
@@ -795,6 +815,23 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
         if hasattr(self, "predict__batch_size"):
             return {}
         return {"batch_size": max(self.batch_size, _PREDICT_BATCH_SIZE)}
+
+
+class _NonFiniteLossGuard(keras.callbacks.Callback):
+    """Stop training at the end of the first epoch whose loss is NaN or
+    infinite, and remember it (checked per epoch: a per-batch check would
+    synchronise every step)."""
+
+    def __init__(self):
+        super().__init__()
+        self.epoch = None
+        self.loss = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        loss = (logs or {}).get("loss")
+        if loss is not None and not math.isfinite(float(loss)):
+            self.epoch, self.loss = epoch, float(loss)
+            self.model.stop_training = True
 
 
 def _pair(size):

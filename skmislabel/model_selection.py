@@ -1,23 +1,40 @@
 """Noise curves: test score against the rate of mislabeled training data."""
 
+import hashlib
 import numbers
 import time
+import warnings
+from collections import Counter
 
 import numpy as np
 from joblib import Parallel, delayed
 from sklearn.base import clone, is_classifier
+from sklearn.exceptions import FitFailedWarning
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import check_cv
 from sklearn.utils import _safe_indexing, indexable
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions, validate_params
+from sklearn.utils.multiclass import check_classification_targets
 
 from ._noise_models import NOISE_TYPES
-from ._random import check_random_state_fresh, draw_seed
 from .noise import LabelNoiseInjector
 from .pipeline import make_pipeline
 
+__all__ = [
+    "PROVENANCE_COLUMNS",
+    "RESULT_COLUMNS",
+    "TASK_COLUMNS",
+    "ResumeMismatchError",
+    "noise_curve",
+    "repeat_seeds",
+    "split_fingerprint",
+]
+
 # One row of a noise curve's tidy results; the first five name the task.
 TASK_COLUMNS = ("estimator", "noise_type", "noise_rate", "repeat", "fold")
+# What, besides the task, decides a row's numbers: a resumed row must match
+# these exactly or it belongs to another run.
+PROVENANCE_COLUMNS = ("noise_seed", "model_seed", "split_fingerprint")
 RESULT_COLUMNS = (
     *TASK_COLUMNS,
     "test_score",
@@ -26,9 +43,74 @@ RESULT_COLUMNS = (
     "realised_noise_rate",
     "fit_time",
     "score_time",
-    "noise_seed",
-    "model_seed",
+    *PROVENANCE_COLUMNS,
+    "error",
 )
+# Seeds are kept below 2**31 so that every consumer (NumPy, scikit-learn,
+# Keras, TensorFlow) takes them as they are.
+_SEED_BOUND = np.iinfo(np.int32).max
+
+
+class ResumeMismatchError(ValueError):
+    """A row passed to ``resume_from`` was computed with other settings.
+
+    Raised by :func:`noise_curve` when a resumed row's seeds or split
+    fingerprint differ from the ones this run would use for the same task:
+    reusing it would mix results of different experiments.
+    """
+
+
+def repeat_seeds(random_state, n_repeats):
+    """``(noise_seed, model_seed)`` of each repeat, from ``random_state``.
+
+    Each repeat's seeds are derived from a base entropy and the repeat index
+    alone (``numpy.random.SeedSequence`` with ``spawn_key=(repeat,)``), so a
+    run extended with more repeats keeps the seeds, and the rows, of its
+    first repeats. An int is the base itself; a RandomState instance gives
+    one draw; None takes fresh OS entropy (NumPy's global RNG is untouched).
+
+    Examples
+    --------
+    >>> from skmislabel.model_selection import repeat_seeds
+    >>> repeat_seeds(0, 3)[:2] == repeat_seeds(0, 2)
+    True
+    """
+    if random_state is None:
+        base = int(np.random.SeedSequence().generate_state(1)[0])
+    elif isinstance(random_state, numbers.Integral):
+        if random_state < 0:
+            raise ValueError(f"random_state must be a non-negative int; got {random_state}.")
+        base = int(random_state)
+    else:
+        base = int(random_state.randint(_SEED_BOUND))
+    seeds = []
+    for repeat in range(n_repeats):
+        state = np.random.SeedSequence(base, spawn_key=(repeat,)).generate_state(2)
+        seeds.append(tuple(int(value) % _SEED_BOUND for value in state))
+    return seeds
+
+
+def split_fingerprint(train, test):
+    """A short hash of a (train, test) split of indices.
+
+    Stored with every row of :func:`noise_curve`, so that rows computed on
+    another split (another ``cv``, shuffling seed or data size) are
+    recognised when a run is resumed.
+
+    Examples
+    --------
+    >>> from skmislabel.model_selection import split_fingerprint
+    >>> split_fingerprint([0, 1, 2], [3, 4]) == split_fingerprint([0, 1, 2], [3, 4])
+    True
+    >>> split_fingerprint([0, 1, 2], [3, 4]) == split_fingerprint([0, 1], [2, 3, 4])
+    False
+    """
+    digest = hashlib.sha256()
+    for indices in (train, test):
+        indices = np.asarray(indices, dtype=np.int64)
+        digest.update(len(indices).to_bytes(8, "little"))
+        digest.update(indices.tobytes())
+    return "sha256:" + digest.hexdigest()[:16]
 
 
 def _seed_random_states(estimator, seed):
@@ -42,40 +124,63 @@ def _seed_random_states(estimator, seed):
         estimator.set_params(**dict.fromkeys(names, seed))
 
 
-def _fit_and_score(pipeline, X, y, train, test, scorer, task, noise_seed, model_seed, error_score):
-    pipeline.set_params(labelnoiseinjector__random_state=noise_seed)
-    _seed_random_states(pipeline.steps[-1][1], model_seed)
+def _fit_and_score(pipeline, X, y, train, test, scorer, task, error_score):
+    pipeline.set_params(labelnoiseinjector__random_state=task["noise_seed"])
+    _seed_random_states(pipeline.steps[-1][1], task["model_seed"])
     X_train, y_train = _safe_indexing(X, train), _safe_indexing(y, train)
     X_test, y_test = _safe_indexing(X, test), _safe_indexing(y, test)
-    row = dict(task, noise_seed=noise_seed, model_seed=model_seed)
+    row = dict(task, error="")
     start = time.perf_counter()
     try:
         pipeline.fit(X_train, y_train)
-    except Exception:
+        fit_time = time.perf_counter() - start
+        injector = pipeline.named_steps["labelnoiseinjector"]
+        start = time.perf_counter()
+        # Scores are on the clean labels: the injector only runs at fit time.
+        row.update(
+            test_score=float(scorer(pipeline, X_test, y_test)),
+            train_score=float(scorer(pipeline, X_train, y_train)),
+            n_flipped=int(injector.n_flipped_),
+            realised_noise_rate=float(injector.noise_rate_),
+            fit_time=fit_time,
+            score_time=time.perf_counter() - start,
+        )
+    except Exception as exc:
         if error_score == "raise":
             raise
+        # The row says why it has no numbers; nothing else is made up.
         row.update(
             test_score=error_score,
             train_score=error_score,
-            n_flipped=-1,
+            n_flipped=np.nan,
             realised_noise_rate=np.nan,
             fit_time=time.perf_counter() - start,
             score_time=0.0,
+            error=f"{type(exc).__name__}: {exc}",
         )
-        return row
-    fit_time = time.perf_counter() - start
-    injector = pipeline.named_steps["labelnoiseinjector"]
-    start = time.perf_counter()
-    # Scores are on the clean labels: the injector only runs at fit time.
-    row.update(
-        test_score=float(scorer(pipeline, X_test, y_test)),
-        train_score=float(scorer(pipeline, X_train, y_train)),
-        n_flipped=int(injector.n_flipped_),
-        realised_noise_rate=float(injector.noise_rate_),
-        fit_time=fit_time,
-        score_time=time.perf_counter() - start,
-    )
     return row
+
+
+def _warn_about_failed_fits(rows):
+    """scikit-learn's ``cross_validate`` behaviour: every fit failing is an
+    error, some failing a FitFailedWarning with the exception texts."""
+    failed = [row for row in rows if row["error"]]
+    if not failed:
+        return
+    messages = Counter(row["error"] for row in failed)
+    details = "\n".join(f"{count} fits failed with: {message}" for message, count in messages.items())
+    if len(failed) == len(rows):
+        raise ValueError(
+            f"All the {len(rows)} fits failed; the error_score rows would be "
+            f"meaningless.\n{details}"
+        )
+    warnings.warn(
+        f"{len(failed)} fits failed out of a total of {len(rows)}; their scores are "
+        f"set to error_score and the 'error' column says why.\n{details}",
+        FitFailedWarning,
+        # Past noise_curve and its validate_params wrapper, to the caller.
+        stacklevel=4,
+    )
 
 
 @validate_params(
@@ -130,17 +235,28 @@ def noise_curve(
     training fold with noisy labels and scored on the test fold's *clean*
     labels (and on the training fold's clean labels, as ``train_score``).
 
-    Each repeat draws new noise and new model seeds, all derived from
-    ``random_state``: ``noise_seed`` is shared by every noise rate and fold
-    of a repeat (common random numbers make the curve smoother), and
+    Each repeat draws new noise and new model seeds, derived from
+    ``random_state`` and the repeat index alone (so a run extended with more
+    repeats keeps its first rows): ``noise_seed`` is shared by every noise
+    rate and fold of a repeat, so the labels flipped at a lower rate are a
+    subset of those flipped at a higher one (common random numbers: the
+    differences between rates are far less noisy than the scores), and
     ``model_seed`` is set on every ``random_state`` parameter of
     ``estimator``. The same ``random_state`` gives the same numbers whatever
     ``n_jobs`` or joblib backend (loky, threading, dask) runs the fits.
 
+    As in :func:`sklearn.model_selection.cross_validate`, an error that would
+    fail every fit (a regressor, continuous ``y``, an injector that cannot
+    draw noise on ``y``) is raised before any fit; a fit that fails warns
+    with a :class:`~sklearn.exceptions.FitFailedWarning` carrying the
+    exception's text, gets ``error_score`` and keeps that text in its row's
+    ``error`` column; if every fit fails, a ValueError is raised.
+
     Parameters
     ----------
-    estimator : estimator object
-        The model; it (or its steps) is cloned for every fit.
+    estimator : classifier
+        The model, a classifier or a pipeline ending in one; it is cloned
+        for every fit.
 
     X : {array-like, sparse matrix} of shape (n_samples, n_features)
         Data.
@@ -186,7 +302,8 @@ def noise_curve(
         :func:`joblib.parallel_config`).
 
     error_score : "raise" or float, default=np.nan
-        Score recorded for a fit that fails; "raise" re-raises.
+        Score recorded for a fit that fails (its row's ``error`` says why);
+        "raise" re-raises.
 
     verbose : int, default=0
         joblib's verbosity.
@@ -204,9 +321,14 @@ def noise_curve(
         bars and for saving results as they come.
 
     resume_from : DataFrame, default=None
-        Rows of an earlier run with the same settings; their tasks (estimator,
-        noise_type, noise_rate, repeat, fold) are not run again and the rows
-        are returned with the new ones.
+        Rows of an earlier run (``as_frame=True``) with the same settings.
+        A complete row of one of this run's tasks (estimator, noise_type,
+        noise_rate, repeat, fold) is not run again and is returned with the
+        new ones; incomplete rows (a missing score or count) and failed rows
+        are run again. A complete row whose ``noise_seed``, ``model_seed`` or
+        ``split_fingerprint`` differ from this run's raises
+        :class:`ResumeMismatchError`: it comes from another ``random_state``,
+        ``cv`` or data set. Rows of tasks outside this run are ignored.
 
     Returns
     -------
@@ -221,7 +343,9 @@ def noise_curve(
         One row per fit, columns ``estimator``, ``noise_type``,
         ``noise_rate``, ``repeat``, ``fold``, ``test_score``,
         ``train_score``, ``n_flipped``, ``realised_noise_rate``,
-        ``fit_time``, ``score_time``, ``noise_seed``, ``model_seed``.
+        ``fit_time``, ``score_time``, ``noise_seed``, ``model_seed``,
+        ``split_fingerprint`` (a hash of the fold's train and test indices)
+        and ``error`` (empty, or the exception of a failed fit).
 
     See Also
     --------
@@ -250,6 +374,13 @@ def noise_curve(
         raise ValueError(f"noise_rates must be a non-empty 1-D list; got {noise_rates!r}.")
     if np.isnan(noise_rates).any() or (noise_rates < 0).any() or (noise_rates > 1).any():
         raise ValueError(f"noise_rates must lie in [0, 1]; got {noise_rates.tolist()}.")
+    if not is_classifier(estimator):
+        raise TypeError(
+            "estimator must be a classifier (or a pipeline ending in one): a noise "
+            "curve scores predicted class labels against the clean labels. Got "
+            f"{type(estimator).__name__}, for which sklearn.base.is_classifier is False."
+        )
+    check_classification_targets(y)
     if injector is None:
         injector = LabelNoiseInjector(noise_type=noise_type)
     elif injector.noise_type == "transition_matrix":
@@ -258,32 +389,32 @@ def noise_curve(
             "rate: there is no noise_rate to sweep. Use one injector per matrix with "
             "cross_validate, or noise_type='mapping'."
         )
+    _check_injector_on_targets(injector, X, y, noise_rates)
     estimator_name = estimator_name or type(estimator).__name__
-    cv = check_cv(cv, y, classifier=is_classifier(estimator))
+    cv = check_cv(cv, y, classifier=True)
     splits = list(cv.split(X, y, groups))
+    fingerprints = [split_fingerprint(train, test) for train, test in splits]
     scorer = check_scoring(estimator, scoring=scoring)
-    rng = check_random_state_fresh(random_state)
-    noise_seeds = [draw_seed(rng) for _ in range(n_repeats)]
-    model_seeds = [draw_seed(rng) for _ in range(n_repeats)]
+    seeds = repeat_seeds(random_state, n_repeats)
 
-    earlier = {}
-    if resume_from is not None:
-        earlier = {_task_key(row): row for row in resume_from.to_dict("records")}
-    rows, tasks = [], []
+    tasks = []
     for rate in noise_rates:
         for repeat in range(n_repeats):
-            for fold, (train, test) in enumerate(splits):
-                task = {
-                    "estimator": estimator_name,
-                    "noise_type": injector.noise_type,
-                    "noise_rate": float(rate),
-                    "repeat": repeat,
-                    "fold": fold,
-                }
-                if _task_key(task) in earlier:
-                    rows.append(earlier[_task_key(task)])
-                else:
-                    tasks.append((task, train, test, repeat))
+            for fold in range(len(splits)):
+                tasks.append(
+                    {
+                        "estimator": estimator_name,
+                        "noise_type": injector.noise_type,
+                        "noise_rate": float(rate),
+                        "repeat": repeat,
+                        "fold": fold,
+                        "noise_seed": seeds[repeat][0],
+                        "model_seed": seeds[repeat][1],
+                        "split_fingerprint": fingerprints[fold],
+                    }
+                )
+    done = _reusable_rows(resume_from, tasks)
+    to_run = [task for task in tasks if _task_key(task) not in done]
 
     pipeline = make_pipeline(clone(injector), clone(estimator))
     parallel = Parallel(n_jobs=n_jobs, verbose=verbose, return_as="generator_unordered")
@@ -292,29 +423,100 @@ def noise_curve(
             clone(pipeline).set_params(labelnoiseinjector__noise_rate=task["noise_rate"]),
             X,
             y,
-            train,
-            test,
+            *splits[task["fold"]],
             scorer,
             task,
-            int(noise_seeds[repeat]),
-            int(model_seeds[repeat]),
             error_score,
         )
-        for task, train, test, repeat in tasks
+        for task in to_run
     )
+    new_rows = []
     for row in results:
-        rows.append(row)
+        new_rows.append(row)
         if callback is not None:
             callback(row)
+    _warn_about_failed_fits(new_rows)
 
     frame = (
-        pd.DataFrame(rows, columns=list(RESULT_COLUMNS))
+        pd.DataFrame([*done.values(), *new_rows], columns=list(RESULT_COLUMNS))
         .sort_values(list(TASK_COLUMNS))
         .reset_index(drop=True)
     )
     if as_frame:
         return frame
     return _score_arrays(frame, noise_rates, n_repeats, len(splits))
+
+
+def _check_injector_on_targets(injector, X, y, noise_rates):
+    """Draw the noise once on all of y at every rate, so that a setup error
+    that would fail every fit (a mapping without class_mapping, a class the
+    mapping names but y lacks, ...) is raised before any fit, as itself."""
+    for rate in noise_rates:
+        clone(injector).set_params(noise_rate=float(rate), random_state=0).fit_resample(X, y)
+
+
+def _reusable_rows(resume_from, tasks):
+    """Rows of ``resume_from`` that finish tasks of this run, by task key.
+
+    A row is reused only when it is complete (scores and counts present, no
+    error) and was computed with this run's seeds and split; a complete row
+    of the same task with other seeds or another split raises
+    :class:`ResumeMismatchError`. Incomplete and failed rows are rerun.
+    """
+    if resume_from is None:
+        return {}
+    missing = [column for column in RESULT_COLUMNS if column not in resume_from.columns]
+    if missing:
+        raise ResumeMismatchError(
+            f"resume_from lacks the columns {missing}; it must be a frame of "
+            "noise_curve(..., as_frame=True) from this version of skmislabel."
+        )
+    expected = {_task_key(task): task for task in tasks}
+    reusable = {}
+    for row in resume_from.to_dict("records"):
+        if not _is_complete(row):
+            continue
+        key = _task_key(row)
+        if key not in expected:
+            continue
+        task = expected[key]
+        differing = [
+            column
+            for column in PROVENANCE_COLUMNS
+            if _provenance_value(row[column]) != _provenance_value(task[column])
+        ]
+        if differing:
+            raise ResumeMismatchError(
+                f"resume_from has a row for {dict(zip(TASK_COLUMNS, key))} computed "
+                f"with other settings: "
+                + ", ".join(f"{c}={row[c]!r} (this run: {task[c]!r})" for c in differing)
+                + ". It belongs to another run (other random_state, cv or data); "
+                "start a new run or pass the matching settings."
+            )
+        reusable[key] = {column: row[column] for column in RESULT_COLUMNS}
+        reusable[key]["error"] = ""
+    return reusable
+
+
+def _provenance_value(value):
+    # Seeds read back from a CSV may come as floats or strings.
+    try:
+        return int(float(value))
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def _is_complete(row):
+    error = row.get("error")
+    if isinstance(error, str) and error:
+        return False
+    for column in ("test_score", "train_score", "n_flipped", "realised_noise_rate"):
+        try:
+            if not np.isfinite(float(row[column])):
+                return False
+        except (TypeError, ValueError):
+            return False
+    return True
 
 
 def _task_key(row):

@@ -7,6 +7,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -108,3 +109,159 @@ def test_help_lists_the_options():
         "--resume",
     ):
         assert option in result.stdout
+
+
+def _load_benchmark():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("noise_curve_benchmark", NOISE_CURVE)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _snapshot(folder):
+    return {path.name: path.read_bytes() for path in sorted(folder.iterdir())}
+
+
+KNN_QUICK = ["--quick", "--estimator", "knn"]
+
+
+@pytest.fixture(scope="module")
+def knn_run(tmp_path_factory):
+    """One finished quick knn run, copied by the tests that damage it."""
+    folder = tmp_path_factory.mktemp("knn_run")
+    assert _run(*KNN_QUICK, "--out", str(folder)).returncode == 0
+    return folder
+
+
+def _copy(folder, tmp_path, names=("noise_curve.csv", "noise_curve.json")):
+    for name in names:
+        (tmp_path / name).write_bytes((folder / name).read_bytes())
+
+
+def test_resume_reruns_a_row_torn_by_a_killed_write(knn_run, tmp_path):
+    _copy(knn_run, tmp_path)
+    csv_path = tmp_path / "noise_curve.csv"
+    original = pd.read_csv(csv_path)
+    text = csv_path.read_text()
+    # Cut the last row in the middle of its score columns.
+    csv_path.write_text(text[: text.rstrip("\n").rfind("\n") + 30])
+    result = _run(*KNN_QUICK, "--out", str(tmp_path), "--resume")
+    assert result.returncode == 0, result.stderr
+    assert "dropped a torn last row" in result.stderr
+    final = pd.read_csv(csv_path)
+    assert len(final) == 9 and final["test_score"].notna().all()
+    pd.testing.assert_series_equal(final["test_score"], original["test_score"])
+
+
+def test_resume_refuses_rows_of_another_seed_even_without_the_json(knn_run, tmp_path):
+    _copy(knn_run, tmp_path, names=("noise_curve.csv",))
+    before = _snapshot(tmp_path)
+    result = _run(*KNN_QUICK, "--seed", "1", "--out", str(tmp_path), "--resume")
+    assert result.returncode == 2, result.stderr
+    assert "belongs to another --seed" in result.stderr and "Traceback" not in result.stderr
+    assert _snapshot(tmp_path) == {**before, "noise_curve.lock": b""}
+
+
+def test_resume_refuses_rows_that_this_run_would_drop(knn_run, tmp_path):
+    _copy(knn_run, tmp_path, names=("noise_curve.csv",))
+    result = _run(*KNN_QUICK, "--rates", "0", "0.2", "--out", str(tmp_path), "--resume")
+    assert result.returncode == 2 and "resuming would drop it" in result.stderr
+
+
+def test_a_second_run_without_resume_or_overwrite_is_refused(knn_run, tmp_path):
+    _copy(knn_run, tmp_path)
+    before = _snapshot(tmp_path)
+    result = _run(*KNN_QUICK, "--rates", "0", "--out", str(tmp_path))
+    assert result.returncode == 2
+    assert "--resume" in result.stderr and "--overwrite" in result.stderr
+    assert _snapshot(tmp_path) == {**before, "noise_curve.lock": b""}
+    replaced = _run(*KNN_QUICK, "--rates", "0", "--out", str(tmp_path), "--overwrite")
+    assert replaced.returncode == 0, replaced.stderr
+    assert len(pd.read_csv(tmp_path / "noise_curve.csv")) == 3
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"", "is empty"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "is a binary file"),
+        (b"a,b\n1,2\n", "has the columns ['a', 'b']"),
+        (None, "line 2 does not parse"),
+    ],
+    ids=["empty", "binary", "other-columns", "non-numeric"],
+)
+def test_resume_from_an_unusable_csv_exits_2_with_one_line(knn_run, tmp_path, content, message):
+    if content is None:
+        text = (knn_run / "noise_curve.csv").read_text().splitlines()
+        fields = text[1].split(",")
+        fields[5] = "high"  # test_score
+        content = "\n".join([text[0], ",".join(fields), *text[2:]]).encode() + b"\n"
+    (tmp_path / "noise_curve.csv").write_bytes(content)
+    result = _run(*KNN_QUICK, "--out", str(tmp_path), "--resume")
+    assert result.returncode == 2
+    assert message in result.stderr and "--resume" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert (tmp_path / "noise_curve.csv").read_bytes() == content
+    assert not (tmp_path / "noise_curve.json").exists()
+
+
+def test_bad_seed_and_unwritable_out_exit_2_without_traceback(tmp_path):
+    result = _run(*KNN_QUICK, "--seed", "-1", "--out", str(tmp_path))
+    assert result.returncode == 2 and "--seed must be in [0, 2**32)" in result.stderr
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder")
+    result = _run(*KNN_QUICK, "--out", str(blocker / "results"))
+    assert result.returncode == 2 and "--out" in result.stderr and "cannot write" in result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_two_runs_cannot_write_to_one_folder(tmp_path):
+    import fcntl
+
+    with open(tmp_path / "noise_curve.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        result = _run(*KNN_QUICK, "--out", str(tmp_path))
+    assert result.returncode == 2 and "another run is writing there" in result.stderr
+    assert not (tmp_path / "noise_curve.csv").exists()
+
+
+def test_failed_fits_exit_1_and_keep_their_errors(tmp_path, monkeypatch, capsys):
+    from sklearn.exceptions import FitFailedWarning
+    from sklearn.neighbors import KNeighborsClassifier
+
+    benchmark = _load_benchmark()
+
+    class Flaky(KNeighborsClassifier):
+        # Fails on some folds and rates, deterministically.
+        def fit(self, X, y):
+            if int(np.sum(y)) % 2:
+                raise RuntimeError("odd label sum")
+            return super().fit(X, y)
+
+    monkeypatch.setattr(benchmark, "_estimator", lambda name, args: Flaky())
+    with pytest.warns(FitFailedWarning, match="fits failed out of a total of 9"):
+        status = benchmark.main([*KNN_QUICK, "--out", str(tmp_path)])
+    frame = pd.read_csv(tmp_path / "noise_curve.csv")
+    errors = frame["error"].fillna("")
+    assert (errors == "RuntimeError: odd label sum").any() and (errors == "").any()
+    assert frame.loc[errors != "", "test_score"].isna().all()
+    assert status == 1 and "fits failed" in capsys.readouterr().err
+    report = json.loads((tmp_path / "noise_curve.json").read_text())
+    assert report["status"] == "complete with failed fits"
+    assert report["n_fits_failed"] == int((errors != "").sum())
+
+
+def test_a_crash_leaves_the_json_failed_not_running(tmp_path, monkeypatch):
+    benchmark = _load_benchmark()
+
+    def crash(*args, **kwargs):
+        raise MemoryError("simulated")
+
+    import skmislabel.model_selection
+
+    monkeypatch.setattr(skmislabel.model_selection, "noise_curve", crash)
+    assert benchmark.main([*KNN_QUICK, "--out", str(tmp_path)]) == 1
+    report = json.loads((tmp_path / "noise_curve.json").read_text())
+    assert report["status"] == "failed" and "MemoryError: simulated" in report["error"]

@@ -329,3 +329,15 @@ def test_lesson_clean_accuracy_and_noise_hurts():
         noisy.append(clf.fit(X_train, y_noisy).score(X_test, y_test))
     assert min(clean) >= 0.96
     assert np.mean(noisy) < np.mean(clean)
+
+
+def test_loss_turning_nan_raises_naming_the_input_scale(digits):
+    X, y = digits
+    clf = CNNClassifier(**SMALL, random_state=0)
+    with pytest.raises(ValueError, match="loss became nan in epoch 1.*badly scaled input"):
+        clf.fit(X[:300] * 1e30, y[:300])
+    # Nothing half-trained is left to predict with.
+    with pytest.raises(Exception, match="not fitted"):
+        clf.predict(X[:5])
+    # The same estimator (and the shared network) trains normally afterwards.
+    assert clf.fit(X[:300], y[:300]).score(X[:300], y[:300]) > 0.5

@@ -1,15 +1,22 @@
 """Tests for skmislabel/model_selection.py: noise_curve."""
 
+import io
+
 import numpy as np
 import pandas as pd
 import pytest
 from sklearn.datasets import load_digits
-from sklearn.model_selection import PredefinedSplit
+from sklearn.cluster import KMeans
+from sklearn.exceptions import FitFailedWarning
+from sklearn.linear_model import LinearRegression, Ridge
+from sklearn.model_selection import KFold, PredefinedSplit
 from sklearn.neighbors import KNeighborsClassifier
+from sklearn.pipeline import make_pipeline as make_sklearn_pipeline
+from sklearn.preprocessing import StandardScaler
 from sklearn.tree import DecisionTreeClassifier
 
 from skmislabel import LabelNoiseInjector
-from skmislabel.model_selection import RESULT_COLUMNS, noise_curve
+from skmislabel.model_selection import RESULT_COLUMNS, ResumeMismatchError, noise_curve
 
 
 @pytest.fixture(scope="module")
@@ -170,17 +177,141 @@ def test_callback_and_resume(digits):
     )
 
 
-def test_error_score(digits):
+class _FailsOnSmallTrainingSets(KNeighborsClassifier):
+    def fit(self, X, y):
+        if len(X) < 1000:
+            raise RuntimeError(f"boom on {len(X)} samples")
+        return super().fit(X, y)
+
+
+def test_failed_fits_warn_with_the_exception_and_keep_it_in_the_row(digits):
+    X, y = digits
+    n = len(y)
+    splits = [(np.arange(1200), np.arange(1200, n)), (np.arange(600), np.arange(600, n))]
+    with pytest.warns(FitFailedWarning, match="2 fits failed out of a total of 4") as record:
+        frame = noise_curve(
+            _FailsOnSmallTrainingSets(),
+            X,
+            y,
+            noise_rates=[0.0, 0.2],
+            cv=splits,
+            random_state=0,
+            as_frame=True,
+        )
+    assert "RuntimeError: boom on 600 samples" in str(record[0].message)
+    failed = frame[frame["fold"] == 1]
+    assert (failed["error"] == "RuntimeError: boom on 600 samples").all()
+    assert failed[["test_score", "train_score", "n_flipped"]].isna().all().all()
+    fine = frame[frame["fold"] == 0]
+    assert (fine["error"] == "").all() and fine["test_score"].between(0.5, 1).all()
+
+
+def test_all_fits_failing_raise_and_error_score_raise_reraises(digits):
     X, y = digits
 
     class Failing(KNeighborsClassifier):
         def fit(self, X, y):
             raise RuntimeError("boom")
 
-    _, test_scores = noise_curve(Failing(), X, y, noise_rates=[0.1], cv=2, random_state=0)
-    assert np.isnan(test_scores).all()
+    with pytest.raises(ValueError, match="All the 2 fits failed(.|\\n)*RuntimeError: boom"):
+        noise_curve(Failing(), X, y, noise_rates=[0.1], cv=2, random_state=0)
     with pytest.raises(RuntimeError, match="boom"):
         noise_curve(Failing(), X, y, noise_rates=[0.1], cv=2, error_score="raise")
+
+
+class _RecordsFits(KNeighborsClassifier):
+    fits = 0
+
+    def fit(self, X, y):
+        type(self).fits += 1
+        return super().fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "estimator, y_kind, kwargs, err_type, err_msg",
+    [
+        (_RecordsFits(), "labels", dict(noise_type="mapping"), ValueError, "needs class_mapping"),
+        (
+            _RecordsFits(),
+            "labels",
+            dict(injector=LabelNoiseInjector(noise_type="mapping", class_mapping={3: 11})),
+            ValueError,
+            "class_mapping\\[3\\] names class 11",
+        ),
+        (_RecordsFits(), "continuous", {}, ValueError, "Unknown label type"),
+        (LinearRegression(), "labels", {}, TypeError, "must be a classifier.*LinearRegression"),
+        (KMeans(n_clusters=10, n_init=1), "labels", {}, TypeError, "must be a classifier.*KMeans"),
+        (
+            make_sklearn_pipeline(StandardScaler(), Ridge()),
+            "labels",
+            {},
+            TypeError,
+            "must be a classifier.*Pipeline",
+        ),
+    ],
+    ids=["mapping-without-class-mapping", "mapping-unknown-class", "continuous-y", "regressor",
+         "clusterer", "pipeline-ending-in-regressor"],
+)
+def test_setup_errors_raise_before_any_fit(digits, estimator, y_kind, kwargs, err_type, err_msg):
+    X, y = digits
+    if y_kind == "continuous":
+        y = y + np.random.default_rng(0).random(len(y))
+    _RecordsFits.fits = 0
+    with pytest.raises(err_type, match=err_msg):
+        noise_curve(estimator, X, y, noise_rates=[0.0, 0.2], cv=2, random_state=0, **kwargs)
+    assert _RecordsFits.fits == 0
+
+
+def test_pipeline_ending_in_a_classifier_is_accepted(digits):
+    X, y = digits
+    pipe = make_sklearn_pipeline(StandardScaler(), KNeighborsClassifier())
+    _, test_scores = noise_curve(pipe, X, y, noise_rates=[0.0], cv=2, random_state=0)
+    assert test_scores.min() > 0.9
+
+
+def test_repeat_seeds_do_not_depend_on_n_repeats(digits):
+    X, y = digits
+    kwargs = dict(noise_rates=[0.0, 0.3], cv=2, random_state=7, as_frame=True)
+    two = noise_curve(DecisionTreeClassifier(), X, y, n_repeats=2, **kwargs)
+    three = noise_curve(DecisionTreeClassifier(), X, y, n_repeats=3, **kwargs)
+    columns = ["noise_rate", "repeat", "fold", "noise_seed", "model_seed", "test_score"]
+    first_two = three[three["repeat"] < 2][columns].reset_index(drop=True)
+    pd.testing.assert_frame_equal(two[columns], first_two)
+
+
+def test_resume_refuses_rows_of_another_random_state_or_cv(digits):
+    X, y = digits
+    kwargs = dict(noise_rates=[0.0, 0.2], random_state=0, as_frame=True)
+    earlier = noise_curve(KNeighborsClassifier(), X, y, cv=2, **kwargs)
+    with pytest.raises(ResumeMismatchError, match="noise_seed=.*this run"):
+        noise_curve(KNeighborsClassifier(), X, y, cv=2, resume_from=earlier,
+                    **dict(kwargs, random_state=1))
+    shuffled = KFold(2, shuffle=True, random_state=0)
+    with pytest.raises(ResumeMismatchError, match="split_fingerprint"):
+        noise_curve(KNeighborsClassifier(), X, y, cv=shuffled, resume_from=earlier, **kwargs)
+    # The seeds survive a round trip through a CSV file.
+    reread = pd.read_csv(io.StringIO(earlier.to_csv(index=False)))
+    rerun = []
+    noise_curve(KNeighborsClassifier(), X, y, cv=2, resume_from=reread, callback=rerun.append,
+                **kwargs)
+    assert rerun == []
+
+
+def test_resume_reruns_incomplete_and_failed_rows(digits):
+    X, y = digits
+    kwargs = dict(noise_rates=[0.0, 0.2], cv=2, random_state=0, as_frame=True)
+    full = noise_curve(KNeighborsClassifier(), X, y, **kwargs)
+    damaged = full.astype({"n_flipped": object})
+    damaged.loc[0, "test_score"] = np.nan  # a torn row
+    damaged.loc[1, "error"] = "RuntimeError: out of memory"  # a failed fit
+    damaged.loc[2, "n_flipped"] = "12x"  # garbage
+    rerun = []
+    resumed = noise_curve(
+        KNeighborsClassifier(), X, y, resume_from=damaged, callback=rerun.append, **kwargs
+    )
+    assert len(rerun) == 3
+    timings = ["fit_time", "score_time"]
+    pd.testing.assert_frame_equal(resumed.drop(columns=timings), full.drop(columns=timings))
 
 
 @pytest.mark.parametrize(
