@@ -103,7 +103,12 @@ def _parser():
         choices=ESTIMATORS,
         help="repeat to compare: cnn (the lesson's), logreg, knn (default: cnn)",
     )
-    parser.add_argument("--n-jobs", type=int, default=1, help="fits in parallel")
+    parser.add_argument(
+        "--n-jobs",
+        type=int,
+        help="fits in parallel (default: chosen from the core count, see "
+        "default_parallelism; 1 runs one fit after another with all TensorFlow threads)",
+    )
     parser.add_argument("--backend", choices=("loky", "dask"), default="loky")
     parser.add_argument(
         "--scheduler",
@@ -149,7 +154,7 @@ def _parse(argv):
     if any(not 0 <= rate <= 1 for rate in args.rates):
         parser.error(f"--rates must lie in [0, 1]; got {args.rates}")
     for name in ("repeats", "epochs", "batch_size", "n_jobs"):
-        if getattr(args, name) < 1:
+        if getattr(args, name) is not None and getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be at least 1")
     if args.scheduler and args.backend != "dask":
         parser.error("--scheduler needs --backend dask")
@@ -157,6 +162,40 @@ def _parse(argv):
         parser.error(f"--seed must be in [0, 2**32); got {args.seed}")
     args.rates = sorted(set(args.rates))
     return args
+
+
+def _available_cores():
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def default_parallelism(estimator_name, dataset="mnist", cores=None):
+    """``(n_jobs, tf_threads)`` for a sweep of one estimator on this machine.
+
+    scikit-learn models run one fit per core. The CNN on MNIST runs one
+    worker process per core with one TensorFlow thread each (measured in
+    benchmarks/curve_speed.py; see docs/user_guide/noise_curves.rst). On
+    digits a CNN fit takes about a second, less than a worker takes to start
+    TensorFlow, and on one core there is nothing to share: then the fits run
+    in this process, one after another, with TensorFlow's own threads.
+    """
+    cores = cores or _available_cores()
+    if estimator_name != "cnn":
+        return cores, None
+    if cores < 2 or dataset == "digits":
+        return 1, None
+    return cores, 1
+
+
+def _parallelism(estimator_name, args):
+    """``(n_jobs, tf_threads)``: --n-jobs if given, else the machine's default."""
+    if args.n_jobs is None:
+        return default_parallelism(estimator_name, args.dataset)
+    if estimator_name != "cnn" or args.n_jobs == 1:
+        return args.n_jobs, None
+    return args.n_jobs, max(1, _available_cores() // args.n_jobs)
 
 
 def _load(args):
@@ -182,12 +221,17 @@ def _load(args):
     return X, y, [(np.arange(n_train), np.arange(n_train, len(y)))]
 
 
+def _tf_threads(args):
+    return _parallelism("cnn", args)[1]
+
+
 def _estimator(name, args):
     if name == "cnn":
         from skmislabel import CNNClassifier
 
-        threads = max(1, (os.cpu_count() or 1) // args.n_jobs) if args.n_jobs > 1 else None
-        return CNNClassifier(epochs=args.epochs, batch_size=args.batch_size, tf_threads=threads)
+        return CNNClassifier(
+            epochs=args.epochs, batch_size=args.batch_size, tf_threads=_tf_threads(args)
+        )
     if name == "logreg":
         from sklearn.linear_model import LogisticRegression
 
@@ -208,6 +252,7 @@ def _settings(args):
         "estimators": args.estimators,
         "seed": args.seed,
         "n_jobs": args.n_jobs,
+        "parallelism": {name: _parallelism(name, args) for name in args.estimators},
         "backend": args.backend,
         "quick": args.quick,
     }
@@ -308,8 +353,11 @@ def _read_results(path, columns):
         raise _Refused(f"--resume: {path} is not UTF-8 text, not a results CSV") from None
     lines = text.split("\n")
     torn = lines.pop()  # "" when the file ends with a newline, as complete rows do
-    records = list(csv.reader(lines))
-    header = records.pop(0) if records else next(csv.reader([torn]))
+    try:
+        records = list(csv.reader(lines))
+        header = records.pop(0) if records else next(csv.reader([torn]))
+    except csv.Error as exc:
+        raise _Refused(f"--resume: {path} is not a readable CSV ({exc})") from None
     if header != list(columns):
         raise _Refused(
             f"--resume: {path} has the columns {header}, not those of this version's "
@@ -324,9 +372,7 @@ def _read_results(path, columns):
                 f"{len(columns)}: the file is damaged; pass --overwrite to start over"
             )
         try:
-            rows.append(
-                {column: parsers[column](value) for column, value in zip(columns, record)}
-            )
+            rows.append({column: parsers[column](value) for column, value in zip(columns, record)})
         except ValueError as exc:
             raise _Refused(
                 f"--resume: {path} line {line_number} does not parse ({exc}); "
@@ -346,7 +392,10 @@ def _check_rows_belong_to_run(rows, args, cv_splits):
     fingerprints = [split_fingerprint(train, test) for train, test in cv_splits]
     rates = np.asarray(args.rates)
     for record in rows.to_dict("records"):
-        task = {name: record[name] for name in ("estimator", "noise_type", "noise_rate", "repeat", "fold")}
+        task = {
+            name: record[name]
+            for name in ("estimator", "noise_type", "noise_rate", "repeat", "fold")
+        }
         belongs = (
             record["estimator"] in args.estimators
             and record["noise_type"] in args.noise_types
@@ -482,13 +531,27 @@ def _dask_client(args):
     if args.scheduler:
         return Client(args.scheduler)
     cluster = LocalCluster(
-        n_workers=args.n_jobs,
+        n_workers=args.n_jobs or _available_cores(),
         threads_per_worker=1,
         processes=True,
         host="127.0.0.1",
         dashboard_address=None,
     )
     return Client(cluster)
+
+
+def _exit_with_parent(parent_pid):
+    """Initializer of the loky workers: exit when this script's process is
+    gone, even killed by SIGKILL, instead of idling on as orphans holding the
+    memory of a TensorFlow runtime each (loky's idle timeout is 5 minutes)."""
+    import threading
+
+    def watch():
+        while os.getppid() == parent_pid:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 def _splits(cv, X, y):
@@ -498,8 +561,6 @@ def _splits(cv, X, y):
 
 
 def run(args):
-    import contextlib
-
     import joblib
     import pandas as pd
 
@@ -537,13 +598,14 @@ def run(args):
                 raise _Refused(f"--resume: {json_path} is not a run's JSON report") from None
             changed = [key for key in RESUME_KEYS if previous.get(key) != settings[key]]
             if changed:
-                raise _Refused(
-                    f"--resume with settings that differ from the saved run: {changed}"
-                )
+                raise _Refused(f"--resume with settings that differ from the saved run: {changed}")
         earlier = _read_results(csv_path, RESULT_COLUMNS)
         _check_rows_belong_to_run(earlier, args, cv_splits)
 
     # Every check passed: from here on files are written.
+    if args.overwrite:
+        # A figure of the replaced run must not sit beside the new results.
+        png_path.unlink(missing_ok=True)
     appender = _CsvAppender(csv_path, RESULT_COLUMNS)
     appender.write_all([] if earlier is None else earlier.to_dict("records"))
     report = {
@@ -581,16 +643,17 @@ def run(args):
 
     start = time.perf_counter()
     frames = []
-    n_jobs = args.n_jobs
-    backend = contextlib.nullcontext()
+    backend = joblib.parallel_config(
+        backend="loky", initializer=_exit_with_parent, initargs=(os.getpid(),)
+    )
     client = None
     try:
         if args.backend == "dask":
             client = _dask_client(args)
             backend = joblib.parallel_config(backend="dask")
-            n_jobs = -1
         with backend:
             for estimator_name in args.estimators:
+                n_jobs = -1 if client is not None else _parallelism(estimator_name, args)[0]
                 for noise_type in args.noise_types:
                     frame = noise_curve(
                         _estimator(estimator_name, args),

@@ -647,7 +647,9 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
         non_finite_loss = _NonFiniteLossGuard()
         self._fit_callbacks = [*self._fit_callbacks, non_finite_loss]
         try:
-            self._fit_shared_network(X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs)
+            self._fit_shared_network(
+                X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs
+            )
         finally:
             self._fit_callbacks = [c for c in self._fit_callbacks if c is not non_finite_loss]
         if non_finite_loss.epoch is not None:

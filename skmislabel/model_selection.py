@@ -168,7 +168,9 @@ def _warn_about_failed_fits(rows):
     if not failed:
         return
     messages = Counter(row["error"] for row in failed)
-    details = "\n".join(f"{count} fits failed with: {message}" for message, count in messages.items())
+    details = "\n".join(
+        f"{count} fits failed with: {message}" for message, count in messages.items()
+    )
     if len(failed) == len(rows):
         raise ValueError(
             f"All the {len(rows)} fits failed; the error_score rows would be "
@@ -239,8 +241,9 @@ def noise_curve(
     ``random_state`` and the repeat index alone (so a run extended with more
     repeats keeps its first rows): ``noise_seed`` is shared by every noise
     rate and fold of a repeat, so the labels flipped at a lower rate are a
-    subset of those flipped at a higher one (common random numbers: the
-    differences between rates are far less noisy than the scores), and
+    subset of those flipped at a higher one (common random numbers: two
+    rates differ only by the extra flips; how much that steadies the
+    differences depends on the model, see :ref:`noise_curves`), and
     ``model_seed`` is set on every ``random_state`` parameter of
     ``estimator``. The same ``random_state`` gives the same numbers whatever
     ``n_jobs`` or joblib backend (loky, threading, dask) runs the fits.

@@ -42,27 +42,70 @@ Each noise type turns it into ``T``:
                            mislabeling (7 -> 1, 3 -> 8, ...).
 ``"transition_matrix"``    ``T = transition_matrix`` as given. ``noise_rate``
                            must be ``None``: the matrix already sets every rate.
+                           A pandas DataFrame is aligned to ``classes_`` by its
+                           index (true classes) and columns (noisy classes);
+                           any other array is read in ``classes_`` order.
 =========================  ====================================================
 
 **Sampling.** Flips are always drawn from the clean labels in one pass (no
 cascades when classes map into each other), and a flipped label always differs
-from its true label.
+from its true label. Counts are rounded *half up*, ``round(x) = floor(x +
+0.5)``. Write ``q_i = n_i * (1 - T[i, i])`` for the expected number of flips of
+class ``i`` (its *quota*) and ``N = round(sum_i q_i)``.
 
-- ``sampling="exact"``, ``stratify=True``: class ``i`` with ``n_i`` samples
-  gets exactly ``round(n_i * (1 - T[i, i]))`` flips (round half to even, so the
-  realised rate never falls systematically short of the request), at positions
-  chosen uniformly at random within the class. They are shared among the
-  targets ``j != i`` in proportion to ``T[i, j]`` by largest-remainder
-  rounding, ties broken at random: every row total is exact and every cell is
-  within one of ``n_flip_i * T[i, j] / (1 - T[i, i])``.
-- ``sampling="exact"``, ``stratify=False``: exactly
-  ``round(sum_i n_i * (1 - T[i, i]))`` flips in total, with the classes they
-  come from left to chance (each label is picked with probability close to its
-  class's flip rate, by sequential Poisson sampling; with one rate for all
-  classes it is a uniform random subset). Targets as above.
+- ``sampling="exact"``, ``stratify=True``: exactly ``N`` flips in total, and
+  class ``i`` gets ``floor(q_i)`` or ``ceil(q_i)`` of them (exactly ``q_i`` when
+  it is an integer). Rounding each class alone would lose noise: 100 classes
+  of 5 labels at rate 0.1 would get no flip at all. Which classes get the
+  rounded-up flips is decided by an earliest-deadline-first schedule: with
+  ``t`` the largest flip rate and ``b_i = q_i / t``, class ``i``'s ``j``-th
+  flip may happen between times ``(j - 1) / b_i`` (exclusive) and ``j / b_i``,
+  flip slots come at times ``(m - 0.5) / sum_i b_i``, and each slot goes to
+  the class whose next flip is due first, ties broken by a random key per
+  class. The counts at time ``t`` are the result.
+- ``sampling="exact"``, ``stratify=False``: exactly ``N`` flips in total, with
+  the classes they come from left to chance: the ``N`` labels with the
+  smallest ``u_l / (1 - T[i, i])`` flip (sequential Poisson sampling, so each
+  label is picked with probability close to its class's flip rate; with one
+  rate for all classes it is a uniform random subset).
 - ``sampling="bernoulli"``: every label flips independently with probability
-  ``1 - T[i, i]``, to ``j`` with probability ``T[i, j] / (1 - T[i, i])``.
-  Counts are binomial; ``stratify`` is ignored.
+  ``1 - T[i, i]`` (label ``l`` of class ``i`` flips if ``u_l < 1 - T[i, i]``). Counts are
+  binomial; ``stratify`` is ignored.
+
+Here ``u_l`` is one uniform random number per label ``l``. In exact sampling the
+flipped labels of a class are those with the smallest ``u_l``, in a random
+order that also sets their new labels:
+
+- symmetric, uniform and mapping spread a class's flips over its ``m``
+  targets (the ``K - 1`` other classes, or the mapped ones) round robin: its
+  ``j``-th flip in ``u_l`` order (``j = 0, 1, ...``) takes target number
+  ``(o_i + j) mod m``, counting the targets in ``classes_`` order from a random
+  start ``o_i`` per class. Every target gets within one of ``n_flip_i / m``.
+  Pairflip has one target.
+- ``transition_matrix``: the flips of class ``i`` are shared among the targets
+  ``j != i`` in proportion to ``T[i, j]`` by largest-remainder rounding (ties
+  broken at random): every cell is within one of
+  ``n_flip_i * T[i, j] / (1 - T[i, i])``.
+- In Bernoulli sampling the new label comes from a second uniform number per
+  label, ``v_l``: target number ``floor(v_l * m)``, or the off-diagonal row of
+  ``T`` renormalised.
+
+**Nested noise.** With the same int ``random_state``, the same labels and the
+same noise model, the labels flipped at a lower ``noise_rate`` are a subset of
+those flipped at a higher one, with the same new labels, for every noise type
+but ``transition_matrix``, in all three sampling modes. The random numbers
+``u_l``, ``v_l``, the class keys and starts do not depend on the rate; the
+exact counts grow with it (the schedule above hands out flips in one fixed
+order, so a higher rate only adds flips); and round robin only appends
+targets. Per-class rates (a dict) are nested when all of them are scaled by
+the same factor. A ``transition_matrix`` has no rate to scale, and the draw
+is not nested across matrices.
+
+**Cost.** Time and memory are linear in the number of labels and classes: the
+rate-based noise types never build the K x K matrix, so 100,000 classes are
+cheap. Only ``noise_type="transition_matrix"`` and the realised
+``LabelNoiseInjector.transition_matrix_`` (computed when it is read) are
+K x K.
 """
 
 import numbers
@@ -72,7 +115,7 @@ from sklearn.base import BaseEstimator, OneToOneFeatureMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.validation import check_array, check_consistent_length, validate_data
 
-from ._noise_models import NOISE_TYPES, build_transition_matrix
+from ._noise_models import NOISE_TYPES, build_noise_model
 from ._random import draw_seed
 from ._sampling import draw_flips
 from ._targets import encode_targets
@@ -105,18 +148,16 @@ class _NoiseDraw:
         random_state,
     ):
         encoded = encode_targets(y, classes)
-        matrix = build_transition_matrix(
+        model = build_noise_model(
             encoded.classes, noise_type, noise_rate, transition_matrix, class_mapping
         )
         flip_positions, new_codes = draw_flips(
             encoded.codes,
             encoded.class_counts,
-            matrix,
+            model,
             sampling=sampling,
             stratify=stratify,
-            # Generator methods (choice without a full shuffle, fast
-            # geometric) do the sampling; the seed follows random_state.
-            rng=np.random.default_rng(draw_seed(random_state)),
+            seed=draw_seed(random_state),
         )
         self.encoded = encoded
         self.flip_positions = flip_positions
@@ -129,18 +170,18 @@ class _NoiseDraw:
         mask[self.flip_positions] = True
         return mask
 
-    @property
-    def realised_transition_matrix(self):
-        n_classes = self.encoded.classes.shape[0]
-        true_codes = self.encoded.codes[self.flip_positions].astype(np.int64)
-        counts = np.bincount(
-            true_codes * n_classes + self.new_codes, minlength=n_classes * n_classes
-        ).reshape(n_classes, n_classes)
-        counts[np.diag_indices(n_classes)] = self.encoded.class_counts - counts.sum(axis=1)
-        row_totals = counts.sum(axis=1, keepdims=True)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            # Classes with no samples realised nothing: their rows are NaN.
-            return counts / row_totals
+
+def _realised_transition_matrix(class_counts, true_codes, new_codes):
+    """Row-normalised counts of (true, noisy) pairs: K x K floats."""
+    n_classes = class_counts.shape[0]
+    counts = np.bincount(
+        true_codes.astype(np.int64) * n_classes + new_codes, minlength=n_classes * n_classes
+    ).reshape(n_classes, n_classes)
+    counts[np.diag_indices(n_classes)] = class_counts - counts.sum(axis=1)
+    row_totals = counts.sum(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        # Classes with no samples realised nothing: their rows are NaN.
+        return counts / row_totals
 
 
 @validate_params(
@@ -194,8 +235,9 @@ def flip_labels(
         ``"bernoulli"`` flips each label independently.
 
     stratify : bool, default=True
-        With exact sampling, make the count exact in every class (True) or
-        only in total (False).
+        With exact sampling, make the count exact in total and within one of
+        the expected count in every class (True), or exact in total only
+        (False).
 
     classes : array-like of shape (n_classes,), default=None
         All classes, including ones absent from ``y`` that may be flip
@@ -287,8 +329,9 @@ class LabelNoiseInjector(OneToOneFeatureMixin, BaseEstimator):
         ``"bernoulli"`` flips each label independently.
 
     stratify : bool, default=True
-        With exact sampling, make the count exact in every class (True) or
-        only in total (False).
+        With exact sampling, make the count exact in total and within one of
+        the expected count in every class (True), or exact in total only
+        (False).
 
     classes : array-like of shape (n_classes,), default=None
         All classes, including ones that a training fold may lack; needed
@@ -316,7 +359,10 @@ class LabelNoiseInjector(OneToOneFeatureMixin, BaseEstimator):
 
     transition_matrix_ : ndarray of shape (n_classes, n_classes)
         Realised transition matrix: counts of (true, noisy) pairs divided by
-        the class counts. Rows of classes with no samples are NaN.
+        the class counts. Rows of classes with no samples are NaN. Computed
+        from the stored flips each time it is read, so that fitting with many
+        classes never allocates the K x K matrix; keep the result if you
+        read it repeatedly.
 
     n_features_in_ : int
         Number of features of X, when X is 2-D.
@@ -442,8 +488,28 @@ class LabelNoiseInjector(OneToOneFeatureMixin, BaseEstimator):
         self.noise_mask_ = draw.noise_mask
         self.n_flipped_ = int(draw.flip_positions.shape[0])
         self.noise_rate_ = self.n_flipped_ / draw.encoded.n_samples
-        self.transition_matrix_ = draw.realised_transition_matrix
+        # What transition_matrix_ is computed from: O(n_flipped + K) memory.
+        self._class_counts = draw.encoded.class_counts
+        self._flipped_true_codes = draw.encoded.codes[draw.flip_positions]
+        self._flipped_new_codes = draw.new_codes
         return X, draw.y_noisy
+
+    @property
+    def transition_matrix_(self):
+        """Realised transition matrix of the last fit, computed on access.
+
+        Counts of (true, noisy) pairs divided by the class counts; rows of
+        classes with no samples are NaN. K x K floats: see Attributes.
+        """
+        try:
+            flipped = (self._class_counts, self._flipped_true_codes, self._flipped_new_codes)
+        except AttributeError:
+            # Unfitted: an AttributeError keeps hasattr() and check_is_fitted right.
+            raise AttributeError(
+                "This LabelNoiseInjector is not fitted yet: transition_matrix_ is "
+                "set by fit or fit_resample."
+            ) from None
+        return _realised_transition_matrix(*flipped)
 
     def __sklearn_tags__(self):
         from imblearn.utils._tags import InputTags, SamplerTags, Tags

@@ -5,8 +5,8 @@ import io
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.datasets import load_digits
 from sklearn.cluster import KMeans
+from sklearn.datasets import load_digits
 from sklearn.exceptions import FitFailedWarning
 from sklearn.linear_model import LinearRegression, Ridge
 from sklearn.model_selection import KFold, PredefinedSplit
@@ -249,8 +249,14 @@ class _RecordsFits(KNeighborsClassifier):
             "must be a classifier.*Pipeline",
         ),
     ],
-    ids=["mapping-without-class-mapping", "mapping-unknown-class", "continuous-y", "regressor",
-         "clusterer", "pipeline-ending-in-regressor"],
+    ids=[
+        "mapping-without-class-mapping",
+        "mapping-unknown-class",
+        "continuous-y",
+        "regressor",
+        "clusterer",
+        "pipeline-ending-in-regressor",
+    ],
 )
 def test_setup_errors_raise_before_any_fit(digits, estimator, y_kind, kwargs, err_type, err_msg):
     X, y = digits
@@ -284,16 +290,18 @@ def test_resume_refuses_rows_of_another_random_state_or_cv(digits):
     kwargs = dict(noise_rates=[0.0, 0.2], random_state=0, as_frame=True)
     earlier = noise_curve(KNeighborsClassifier(), X, y, cv=2, **kwargs)
     with pytest.raises(ResumeMismatchError, match="noise_seed=.*this run"):
-        noise_curve(KNeighborsClassifier(), X, y, cv=2, resume_from=earlier,
-                    **dict(kwargs, random_state=1))
+        noise_curve(
+            KNeighborsClassifier(), X, y, cv=2, resume_from=earlier, **dict(kwargs, random_state=1)
+        )
     shuffled = KFold(2, shuffle=True, random_state=0)
     with pytest.raises(ResumeMismatchError, match="split_fingerprint"):
         noise_curve(KNeighborsClassifier(), X, y, cv=shuffled, resume_from=earlier, **kwargs)
     # The seeds survive a round trip through a CSV file.
     reread = pd.read_csv(io.StringIO(earlier.to_csv(index=False)))
     rerun = []
-    noise_curve(KNeighborsClassifier(), X, y, cv=2, resume_from=reread, callback=rerun.append,
-                **kwargs)
+    noise_curve(
+        KNeighborsClassifier(), X, y, cv=2, resume_from=reread, callback=rerun.append, **kwargs
+    )
     assert rerun == []
 
 

@@ -10,6 +10,7 @@ from sklearn.base import clone
 
 from skmislabel import LabelNoiseInjector, flip_labels
 from skmislabel._noise_models import build_transition_matrix
+from skmislabel._sampling import apportion_flips
 
 NOISE_TYPES_WITH_RATE = ["symmetric", "uniform", "pairflip"]
 
@@ -17,6 +18,19 @@ NOISE_TYPES_WITH_RATE = ["symmetric", "uniform", "pairflip"]
 def _labels(class_counts, seed=0):
     y = np.repeat(np.arange(len(class_counts)), class_counts)
     return np.random.default_rng(seed).permutation(y)
+
+
+def _flip_rate(noise_type, rate, n_classes):
+    """The flip rate the conventions give one class (uniform may keep its label)."""
+    return rate * (n_classes - 1) / n_classes if noise_type == "uniform" else rate
+
+
+def _assert_exact_counts(realised, quotas, total):
+    """Exact sampling: the total is round-half-up of the summed quotas, and each
+    class is at the floor or the ceiling of its quota (1e-9: float slack)."""
+    assert realised.sum() == total
+    assert np.all(realised >= np.floor(quotas - 1e-9)), (realised, quotas)
+    assert np.all(realised <= np.ceil(quotas + 1e-9)), (realised, quotas)
 
 
 # --------------------------------------------------------------------------
@@ -94,6 +108,16 @@ BAD_INPUT = [
     (dict(noise_rate=None), ValueError, "noise_rate=None is only allowed with"),
     (dict(classes=[0, 1]), ValueError, "y contains labels \\[2\\] that are not in classes"),
     (dict(classes=[0, 0, 1, 2]), ValueError, "classes must not repeat a label"),
+    (
+        dict(
+            noise_type="transition_matrix",
+            noise_rate=None,
+            transition_matrix=pd.DataFrame(T3, index=[0, 1, 2], columns=[0, 1, 5]),
+        ),
+        ValueError,
+        "transition_matrix is a DataFrame.*columns \\(noisy classes\\) lack \\[2\\] and have "
+        "unknown labels \\[5\\]",
+    ),
 ]
 
 
@@ -158,18 +182,33 @@ def test_single_class_with_zero_rate_or_named_classes_is_fine():
 # --------------------------------------------------------------------------
 @pytest.mark.parametrize("noise_type", NOISE_TYPES_WITH_RATE)
 @pytest.mark.parametrize("rate", [0.0, 0.1, 0.35, 1.0])
-def test_exact_flips_round_of_expected_count_per_class(noise_type, rate):
-    counts = [37, 50, 13, 100]
+def test_exact_total_rounds_half_up_and_classes_stay_within_one(noise_type, rate):
+    counts = np.array([37, 50, 13, 100])
     y = _labels(counts)
     injector = LabelNoiseInjector(noise_rate=rate, noise_type=noise_type, random_state=1)
     _, y_noisy = injector.fit_resample(np.zeros((len(y), 1)), y)
-    matrix = build_transition_matrix(np.arange(4), noise_type, rate)
-    expected = np.rint(np.asarray(counts) * (1 - np.diag(matrix)))
+    flip_rate = _flip_rate(noise_type, rate, 4)
+    total = np.floor(len(y) * flip_rate + 0.5)
     realised = np.bincount(y[y != y_noisy], minlength=4)
-    np.testing.assert_array_equal(realised, expected)
-    assert injector.n_flipped_ == expected.sum()
-    assert injector.noise_rate_ == pytest.approx(expected.sum() / len(y))
+    _assert_exact_counts(realised, counts * flip_rate, total)
+    assert injector.n_flipped_ == total
+    assert injector.noise_rate_ == pytest.approx(total / len(y))
     np.testing.assert_array_equal(injector.noise_mask_, y != y_noisy)
+
+
+def test_small_classes_keep_their_noise():
+    """Rounding each class alone flipped nothing here: 20 classes of 5 labels at
+    rate 0.1 all have the quota 0.5. The total is exact; random classes get it."""
+    y = np.repeat(np.arange(20), 5)
+    flipped_classes = set()
+    for seed in range(10):
+        _, mask = flip_labels(y, noise_rate=0.1, random_state=seed)
+        per_class = np.bincount(y[mask], minlength=20)
+        assert mask.sum() == 10 and per_class.max() == 1
+        flipped_classes.add(tuple(np.flatnonzero(per_class)))
+    assert len(flipped_classes) > 1, "the same classes always get the rounded-up flips"
+    _, mask = flip_labels(np.repeat(np.arange(100), 5), noise_rate=0.1, random_state=0)
+    assert mask.sum() == 50
 
 
 def test_exact_cells_follow_transition_matrix_with_largest_remainder():
@@ -186,8 +225,9 @@ def test_exact_cells_follow_transition_matrix_with_largest_remainder():
     ).fit(np.zeros((len(y), 1)), y)
     realised_counts = np.rint(injector.transition_matrix_ * counts[:, None])
     np.testing.assert_array_equal(realised_counts.sum(axis=1), counts)
-    n_flips = np.rint(counts * (1 - np.diag(transition)))
-    np.testing.assert_array_equal(counts - np.diag(realised_counts), n_flips)
+    n_flips = counts - np.diag(realised_counts)
+    quotas = counts * (1 - np.diag(transition))
+    _assert_exact_counts(n_flips, quotas, np.floor(quotas.sum() + 0.5))
     off = ~np.eye(4, dtype=bool)
     quota = n_flips[:, None] * transition / (1 - np.diag(transition))[:, None].clip(1e-12)
     assert np.all(np.abs(realised_counts[off] - quota[off]) < 1)
@@ -203,8 +243,165 @@ def test_exact_rate_is_not_systematically_short():
     ]
     assert np.all(np.abs(np.array(rates) - 0.2) < 1 / len(y))
     stratified = flip_labels(y, noise_rate=0.2, random_state=0)[1]
-    # round(0.2 * 7) = 1 per class: the closest exact count, not 0.
-    assert stratified.sum() == 50
+    # 0.2 * 7 = 1.4 per class: 70 in total, one or two per class.
+    assert stratified.sum() == 70
+    assert set(np.bincount(y[stratified])) == {1, 2}
+
+
+def _reference_apportionment(class_counts, flip_rates, tie_keys):
+    """The earliest-deadline-first schedule of the conventions, slot by slot."""
+    top_rate = flip_rates.max()
+    flip_counts = np.zeros(class_counts.shape[0], dtype=np.int64)
+    if top_rate <= 0:
+        return flip_counts
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        speeds = class_counts * (flip_rates / top_rate)
+        total_speed = speeds.sum()
+        for slot in range(1, int(np.floor(total_speed * top_rate + 0.5)) + 1):
+            slot_time = (slot - 0.5) / total_speed
+            released = np.flatnonzero(
+                (speeds > 0) & (flip_counts < class_counts) & (flip_counts / speeds < slot_time)
+            )
+            deadlines = (flip_counts[released] + 1) / speeds[released]
+            flip_counts[released[np.lexsort((tie_keys[released], deadlines))[0]]] += 1
+    return flip_counts
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    class_counts=st.lists(st.integers(0, 60), min_size=1, max_size=8),
+    raw_rates=st.lists(st.floats(0, 1), min_size=8, max_size=8),
+    one_rate=st.booleans(),
+    seed=st.integers(0, 2**31 - 2),
+)
+def test_property_apportionment_is_the_reference_schedule(class_counts, raw_rates, one_rate, seed):
+    class_counts = np.array(class_counts)
+    rates = np.array(raw_rates[: class_counts.size])
+    if one_rate:
+        rates[:] = rates[0]
+    tie_keys = np.random.default_rng(seed).random(class_counts.size)
+    flip_counts = apportion_flips(class_counts, rates, tie_keys)
+    np.testing.assert_array_equal(
+        flip_counts, _reference_apportionment(class_counts, rates, tie_keys)
+    )
+    top_rate = rates.max()
+    # The total rounds sum(quotas) half up, computed as the schedule does.
+    total = np.floor(class_counts @ (rates / top_rate) * top_rate + 0.5) if top_rate else 0
+    _assert_exact_counts(flip_counts, class_counts * rates, total)
+
+
+@pytest.mark.parametrize("noise_type", NOISE_TYPES_WITH_RATE + ["mapping"])
+def test_exact_targets_are_balanced_within_one_per_cell(noise_type):
+    y = _labels([103, 58, 77, 91, 40])
+    mapping = {0: [1, 2, 3], 1: [0, 4], 2: 3, 3: [0, 1, 2, 4], 4: [2, 3]}
+    params = dict(class_mapping=mapping) if noise_type == "mapping" else {}
+    for rate in [0.1, 0.37, 0.8]:
+        y_noisy, mask = flip_labels(
+            y, noise_rate=rate, noise_type=noise_type, random_state=3, **params
+        )
+        for k in range(5):
+            cells = np.bincount(y_noisy[mask & (y == k)], minlength=5)
+            targets = {
+                "pairflip": [(k + 1) % 5],
+                "mapping": np.atleast_1d(mapping[k]),
+            }.get(noise_type, np.delete(np.arange(5), k))
+            assert cells[targets].max() - cells[targets].min() <= 1, (rate, k, cells)
+            assert cells.sum() == cells[targets].sum()
+
+
+SAMPLINGS = [
+    dict(sampling="exact", stratify=True),
+    dict(sampling="exact", stratify=False),
+    dict(sampling="bernoulli"),
+]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    y=st.lists(st.integers(0, 5), min_size=1, max_size=300).map(np.array),
+    rates=st.lists(st.floats(0, 1), min_size=2, max_size=2).map(sorted),
+    noise_type=st.sampled_from(NOISE_TYPES_WITH_RATE + ["mapping"]),
+    sampling=st.sampled_from(SAMPLINGS),
+    seed=st.integers(0, 2**31 - 2),
+)
+def test_property_noise_is_nested_in_the_rate(y, rates, noise_type, sampling, seed):
+    """Common random numbers: the flips at the lower rate are a subset of those
+    at the higher rate, with the same new labels."""
+    params = dict(noise_type=noise_type, classes=np.arange(6), random_state=seed, **sampling)
+    if noise_type == "mapping":
+        params["class_mapping"] = {0: [1, 2], 2: 0, 3: [4, 5, 0], 5: 4}
+    low_noisy, low_mask = flip_labels(y, noise_rate=rates[0], **params)
+    high_noisy, high_mask = flip_labels(y, noise_rate=rates[1], **params)
+    assert not (low_mask & ~high_mask).any(), "a label flipped at the lower rate only"
+    np.testing.assert_array_equal(low_noisy[low_mask], high_noisy[low_mask])
+
+
+@pytest.mark.parametrize("sampling", SAMPLINGS, ids=["stratified", "unstratified", "bernoulli"])
+def test_per_class_rates_scaled_together_are_nested(sampling):
+    y = _labels([300, 200, 120, 80])
+    base = {0: 0.2, 1: 0.05, 3: 0.1}
+    previous_mask, previous_noisy = np.zeros(len(y), dtype=bool), y
+    for scale in [0.5, 1.0, 2.0, 4.0]:
+        rates = {label: rate * scale for label, rate in base.items()}
+        y_noisy, mask = flip_labels(y, noise_rate=rates, random_state=7, **sampling)
+        assert not (previous_mask & ~mask).any()
+        np.testing.assert_array_equal(y_noisy[previous_mask], previous_noisy[previous_mask])
+        previous_mask, previous_noisy = mask, y_noisy
+    assert previous_mask.sum() > 0
+
+
+def test_transition_matrix_dataframe_is_aligned_by_its_labels():
+    y = np.array(["ant", "bee", "cow"] * 40)
+    classes = ["ant", "bee", "cow"]
+    matrix = np.array([[0.6, 0.4, 0.0], [0.0, 1.0, 0.0], [0.0, 0.1, 0.9]])
+    frame = pd.DataFrame(matrix, index=classes, columns=classes)
+    shuffled = frame.loc[["cow", "ant", "bee"], ["bee", "cow", "ant"]]
+    params = dict(noise_type="transition_matrix", noise_rate=None, random_state=0)
+    expected = flip_labels(y, transition_matrix=matrix, **params)[0]
+    np.testing.assert_array_equal(flip_labels(y, transition_matrix=shuffled, **params)[0], expected)
+    # Only "ant" -> "bee" and "cow" -> "bee" exist: never applied by position.
+    noisy = flip_labels(y, transition_matrix=shuffled, **params)[0]
+    assert set(zip(y[y != noisy], noisy[y != noisy])) == {("ant", "bee"), ("cow", "bee")}
+    missing = frame.drop(index="bee")
+    with pytest.raises(
+        ValueError, match="transition_matrix .*index \\(true classes\\) lack \\['bee'\\]"
+    ):
+        flip_labels(y, transition_matrix=missing, **params)
+
+
+def test_many_classes_use_linear_memory():
+    """A dense K x K model would need 80 GB here (100,000 classes)."""
+    import tracemalloc
+
+    n_classes = 100_000
+    y = np.repeat(np.arange(n_classes), 3)
+    tracemalloc.start()
+    try:
+        for noise_type in NOISE_TYPES_WITH_RATE:
+            for sampling in SAMPLINGS:
+                y_noisy, mask = flip_labels(
+                    y, noise_rate=0.5, noise_type=noise_type, random_state=0, **sampling
+                )
+                assert (y_noisy[mask] != y[mask]).all()
+        injector = LabelNoiseInjector(noise_rate=0.3, random_state=0).fit(y[:, None], y)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 200e6, f"peak {peak / 1e6:.0f} MB"
+    assert injector.n_flipped_ == np.floor(0.3 * len(y) + 0.5)
+    _, mask = flip_labels(y, noise_rate=0.5, noise_type="pairflip", random_state=0)
+    assert mask.sum() == np.floor(0.5 * len(y) + 0.5)
+
+
+def test_realised_transition_matrix_is_computed_on_access():
+    injector = LabelNoiseInjector(noise_rate=0.5, noise_type="pairflip", random_state=0)
+    assert not hasattr(injector, "transition_matrix_")
+    y = _labels([40, 40, 20])
+    injector.fit(np.zeros((len(y), 1)), y)
+    assert "transition_matrix_" not in vars(injector)
+    np.testing.assert_allclose(
+        injector.transition_matrix_, [[0.5, 0.5, 0.0], [0.0, 0.5, 0.5], [0.5, 0.0, 0.5]]
+    )
 
 
 def test_stratify_false_exact_total_and_random_class_split():
@@ -328,8 +525,7 @@ def test_arrays_keep_dtype_and_are_not_modified(y):
     y_noisy, mask = flip_labels(y, noise_rate=0.5, random_state=0)
     assert y_noisy.dtype == y.dtype and y_noisy.shape == y.shape
     np.testing.assert_array_equal(y, original)
-    expected_flips = np.rint(0.5 * np.unique(y, return_counts=True)[1]).sum()
-    assert mask.dtype == bool and mask.sum() == expected_flips
+    assert mask.dtype == bool and mask.sum() == np.floor(0.5 * len(y) + 0.5)
     assert set(np.unique(y_noisy)) <= set(np.unique(y))
 
 
@@ -429,11 +625,10 @@ def test_property_exact_counts_and_mask(y, rate, noise_type, seed):
     )
     np.testing.assert_array_equal(y, y_before)
     np.testing.assert_array_equal(mask, y_noisy != y)
-    matrix = build_transition_matrix(classes, noise_type, rate)
+    flip_rate = _flip_rate(noise_type, rate, classes.size)
     counts = np.array([(y == c).sum() for c in classes])
-    expected = np.rint(counts * (1 - np.diag(matrix)))
     realised = np.array([mask[y == c].sum() for c in classes])
-    np.testing.assert_array_equal(realised, expected)
+    _assert_exact_counts(realised, counts * flip_rate, np.floor(len(y) * flip_rate + 0.5))
     if noise_type == "pairflip":
         next_class = dict(zip(classes, np.roll(classes, -1)))
         assert all(next_class[a] == b for a, b in zip(y[mask], y_noisy[mask]))
@@ -497,7 +692,12 @@ def test_property_realised_transition_matrix_is_exact(y, raw_matrix, seed):
     realised = np.rint(injector.transition_matrix_[present] * counts[present, None])
     np.testing.assert_array_equal(realised.sum(axis=1), counts[present])
     n_flipped = counts[present] - realised[np.arange(present.size), present]
-    np.testing.assert_array_equal(n_flipped, np.rint(counts * (1 - np.diag(matrix)))[present])
+    quotas = (counts * (1 - np.diag(matrix)))[present]
+    assert abs(n_flipped.sum() - np.floor(quotas.sum() + 0.5)) <= 1e-9 or np.isclose(
+        quotas.sum() % 1, 0.5
+    ), "total is not the rounded sum of the quotas"
+    assert np.all(n_flipped >= np.floor(quotas - 1e-9))
+    assert np.all(n_flipped <= np.ceil(quotas + 1e-9))
     assert np.isnan(injector.transition_matrix_[counts == 0]).all()
 
 
