@@ -174,19 +174,18 @@ def _available_cores():
 def default_parallelism(estimator_name, dataset="mnist", cores=None):
     """``(n_jobs, tf_threads)`` for a sweep of one estimator on this machine.
 
-    scikit-learn models run one fit per core. The CNN on MNIST runs one
-    worker process per core with one TensorFlow thread each (measured in
-    benchmarks/curve_speed.py; see docs/user_guide/noise_curves.rst). On
-    digits a CNN fit takes about a second, less than a worker takes to start
-    TensorFlow, and on one core there is nothing to share: then the fits run
-    in this process, one after another, with TensorFlow's own threads.
+    scikit-learn models run one fit per core. The CNN runs one fit after
+    another in this process, with TensorFlow's own thread pools: a fit
+    already keeps the cores busy (its training loop runs in the graph,
+    ``steps_per_execution=32``), so worker processes with one thread each
+    only add contention and start-up. Measured with benchmarks/curve_speed.py
+    on 2 cores: 6 lesson fits took 85.8 s one after another and 97.5 s in two
+    workers (see docs/user_guide/noise_curves.rst); ``--n-jobs`` overrides it.
     """
     cores = cores or _available_cores()
     if estimator_name != "cnn":
         return cores, None
-    if cores < 2 or dataset == "digits":
-        return 1, None
-    return cores, 1
+    return 1, None
 
 
 def _parallelism(estimator_name, args):

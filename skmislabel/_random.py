@@ -15,11 +15,3 @@ def draw_seed(random_state):
     if random_state is None:
         return None
     return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
-
-
-def check_random_state_fresh(random_state):
-    """``check_random_state``, except that None gives a new RandomState seeded
-    from OS entropy instead of NumPy's global one, which stays untouched."""
-    if random_state is None:
-        return np.random.RandomState(np.random.default_rng().integers(np.iinfo(np.int32).max))
-    return check_random_state(random_state)
