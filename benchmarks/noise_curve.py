@@ -325,7 +325,7 @@ def _parse_float(text):
 
 def _column_parsers(columns):
     integers = {"repeat", "fold", "noise_seed", "model_seed"}
-    texts = {"estimator", "noise_type", "split_fingerprint", "error"}
+    texts = {"estimator", "noise_type", "split_fingerprint", "config_fingerprint", "error"}
     return {
         column: str if column in texts else _parse_int if column in integers else _parse_float
         for column in columns
@@ -384,10 +384,23 @@ def _read_results(path, columns):
 
 def _check_rows_belong_to_run(rows, args, cv_splits):
     """Refuse rows that this run would drop or that were computed with other
-    seeds or splits: resuming must neither lose nor mix results."""
-    from skmislabel.model_selection import repeat_seeds, split_fingerprint
+    seeds, splits or model settings: resuming must neither lose nor mix results."""
+    from skmislabel import LabelNoiseInjector, make_pipeline
+    from skmislabel.model_selection import (
+        PROVENANCE_COLUMNS,
+        config_fingerprint,
+        repeat_seeds,
+        split_fingerprint,
+    )
 
     seeds = repeat_seeds(args.seed, args.repeats)
+    configurations = {
+        (name, noise_type): config_fingerprint(
+            make_pipeline(LabelNoiseInjector(noise_type=noise_type), _estimator(name, args))
+        )
+        for name in args.estimators
+        for noise_type in args.noise_types
+    }
     fingerprints = [split_fingerprint(train, test) for train, test in cv_splits]
     rates = np.asarray(args.rates)
     for record in rows.to_dict("records"):
@@ -408,13 +421,18 @@ def _check_rows_belong_to_run(rows, args, cv_splits):
                 "and resuming would drop it; rerun with the saved run's settings or "
                 "choose another --out"
             )
-        expected = (*seeds[record["repeat"]], fingerprints[record["fold"]])
-        found = (record["noise_seed"], record["model_seed"], record["split_fingerprint"])
-        if tuple(found) != tuple(expected):
+        expected = (
+            *seeds[record["repeat"]],
+            fingerprints[record["fold"]],
+            configurations[record["estimator"], record["noise_type"]],
+        )
+        found = tuple(record[column] for column in PROVENANCE_COLUMNS)
+        if found != expected:
             raise _Refused(
-                f"--resume: the saved row {task} was computed with (noise_seed, "
-                f"model_seed, split_fingerprint) = {found}, but this run uses {expected}: "
-                "it belongs to another --seed, data set or split; choose another --out"
+                f"--resume: the saved row {task} was computed with {PROVENANCE_COLUMNS} = "
+                f"{found}, but this run uses {expected}: it belongs to another --seed, "
+                "data set, split or model setting (--epochs, --batch-size); choose "
+                "another --out"
             )
 
 
@@ -560,6 +578,16 @@ def _splits(cv, X, y):
 
 
 def run(args):
+    """Run the benchmark while holding OUT's lock, so that no other run writes
+    there until every file of this one is complete."""
+    lock = _prepare_folder(args.out)
+    try:
+        return _run_locked(args)
+    finally:
+        lock.close()
+
+
+def _run_locked(args):
     import joblib
     import pandas as pd
 
@@ -579,7 +607,6 @@ def run(args):
     csv_path, json_path = args.out / "noise_curve.csv", args.out / "noise_curve.json"
     png_path = args.out / "noise_curve.png"
     settings = _settings(args)
-    lock = _prepare_folder(args.out)
     existing = [path for path in (csv_path, json_path, png_path) if path.exists()]
     if existing and not (args.resume or args.overwrite):
         raise _Refused(
@@ -694,7 +721,6 @@ def run(args):
     finally:
         if client is not None:
             client.close()
-        lock.close()
     progress.close()
     wall_time = time.perf_counter() - start
 

@@ -25,6 +25,7 @@ __all__ = [
     "RESULT_COLUMNS",
     "TASK_COLUMNS",
     "ResumeMismatchError",
+    "config_fingerprint",
     "noise_curve",
     "repeat_seeds",
     "split_fingerprint",
@@ -34,7 +35,7 @@ __all__ = [
 TASK_COLUMNS = ("estimator", "noise_type", "noise_rate", "repeat", "fold")
 # What, besides the task, decides a row's numbers: a resumed row must match
 # these exactly or it belongs to another run.
-PROVENANCE_COLUMNS = ("noise_seed", "model_seed", "split_fingerprint")
+PROVENANCE_COLUMNS = ("noise_seed", "model_seed", "split_fingerprint", "config_fingerprint")
 RESULT_COLUMNS = (
     *TASK_COLUMNS,
     "test_score",
@@ -46,6 +47,10 @@ RESULT_COLUMNS = (
     *PROVENANCE_COLUMNS,
     "error",
 )
+# Parameters that say how a fit is executed, not what it computes (random
+# states are recorded as seeds): left out of config_fingerprint, so that a
+# sweep can be resumed with another n_jobs.
+_EXECUTION_PARAMETERS = frozenset({"n_jobs", "verbose", "tf_threads", "random_state"})
 # Seeds are kept below 2**31 so that every consumer (NumPy, scikit-learn,
 # Keras, TensorFlow) takes them as they are.
 _SEED_BOUND = np.iinfo(np.int32).max
@@ -110,6 +115,59 @@ def split_fingerprint(train, test):
         indices = np.asarray(indices, dtype=np.int64)
         digest.update(len(indices).to_bytes(8, "little"))
         digest.update(indices.tobytes())
+    return "sha256:" + digest.hexdigest()[:16]
+
+
+def config_fingerprint(pipeline):
+    """A short hash of what a noise-curve fit computes, its rate and seeds aside.
+
+    Hashes every parameter of ``pipeline`` (deep), except the injector's
+    ``noise_rate`` (a column of its own) and the parameters that only say how
+    a fit runs (``random_state``, ``n_jobs``, ``verbose``, ``tf_threads``).
+    Stored with every row of :func:`noise_curve`, so that rows of another
+    model configuration (other epochs, another noise type's options, ...)
+    are recognised when a run is resumed. Values without a stable text form
+    (objects printed with their memory address) count by their type only.
+
+    Parameters
+    ----------
+    pipeline : Pipeline
+        ``make_pipeline(injector, estimator)``, as :func:`noise_curve` fits.
+
+    Returns
+    -------
+    fingerprint : str
+
+    Examples
+    --------
+    >>> from sklearn.neighbors import KNeighborsClassifier
+    >>> from skmislabel import LabelNoiseInjector, make_pipeline
+    >>> from skmislabel.model_selection import config_fingerprint
+    >>> five = make_pipeline(LabelNoiseInjector(0.1), KNeighborsClassifier(5))
+    >>> other_rate = make_pipeline(LabelNoiseInjector(0.4), KNeighborsClassifier(5))
+    >>> config_fingerprint(five) == config_fingerprint(other_rate)
+    True
+    >>> config_fingerprint(five) == config_fingerprint(
+    ...     make_pipeline(LabelNoiseInjector(0.1), KNeighborsClassifier(3)))
+    False
+    """
+    described = []
+    for name, value in sorted(pipeline.get_params(deep=True).items()):
+        last = name.rsplit("__", 1)[-1]
+        if last in _EXECUTION_PARAMETERS or name == "labelnoiseinjector__noise_rate":
+            continue
+        if name == "steps" or name.endswith("__steps"):
+            # The steps' parameters are listed one by one.
+            continue
+        if hasattr(value, "get_params"):
+            # A nested estimator: its parameters are listed on their own.
+            text = type(value).__qualname__
+        else:
+            text = repr(value)
+            if " at 0x" in text:
+                text = type(value).__qualname__
+        described.append(f"{name}={text}")
+    digest = hashlib.sha256("\n".join(described).encode())
     return "sha256:" + digest.hexdigest()[:16]
 
 
@@ -328,10 +386,11 @@ def noise_curve(
         A complete row of one of this run's tasks (estimator, noise_type,
         noise_rate, repeat, fold) is not run again and is returned with the
         new ones; incomplete rows (a missing score or count) and failed rows
-        are run again. A complete row whose ``noise_seed``, ``model_seed`` or
-        ``split_fingerprint`` differ from this run's raises
-        :class:`ResumeMismatchError`: it comes from another ``random_state``,
-        ``cv`` or data set. Rows of tasks outside this run are ignored.
+        are run again. A complete row whose ``noise_seed``, ``model_seed``,
+        ``split_fingerprint`` or ``config_fingerprint`` differ from this
+        run's raises :class:`ResumeMismatchError`: it comes from another
+        ``random_state``, ``cv``, data set or model configuration. Rows of
+        tasks outside this run are ignored.
 
     Returns
     -------
@@ -347,8 +406,9 @@ def noise_curve(
         ``noise_rate``, ``repeat``, ``fold``, ``test_score``,
         ``train_score``, ``n_flipped``, ``realised_noise_rate``,
         ``fit_time``, ``score_time``, ``noise_seed``, ``model_seed``,
-        ``split_fingerprint`` (a hash of the fold's train and test indices)
-        and ``error`` (empty, or the exception of a failed fit).
+        ``split_fingerprint`` (a hash of the fold's train and test indices),
+        ``config_fingerprint`` (see :func:`config_fingerprint`) and ``error``
+        (empty, or the exception of a failed fit).
 
     See Also
     --------
@@ -400,6 +460,8 @@ def noise_curve(
     scorer = check_scoring(estimator, scoring=scoring)
     seeds = repeat_seeds(random_state, n_repeats)
 
+    pipeline = make_pipeline(clone(injector), clone(estimator))
+    configuration = config_fingerprint(pipeline)
     tasks = []
     for rate in noise_rates:
         for repeat in range(n_repeats):
@@ -414,12 +476,12 @@ def noise_curve(
                         "noise_seed": seeds[repeat][0],
                         "model_seed": seeds[repeat][1],
                         "split_fingerprint": fingerprints[fold],
+                        "config_fingerprint": configuration,
                     }
                 )
     done = _reusable_rows(resume_from, tasks)
     to_run = [task for task in tasks if _task_key(task) not in done]
 
-    pipeline = make_pipeline(clone(injector), clone(estimator))
     parallel = Parallel(n_jobs=n_jobs, verbose=verbose, return_as="generator_unordered")
     results = parallel(
         delayed(_fit_and_score)(
@@ -493,7 +555,8 @@ def _reusable_rows(resume_from, tasks):
                 f"resume_from has a row for {dict(zip(TASK_COLUMNS, key))} computed "
                 f"with other settings: "
                 + ", ".join(f"{c}={row[c]!r} (this run: {task[c]!r})" for c in differing)
-                + ". It belongs to another run (other random_state, cv or data); "
+                + ". It belongs to another run (other random_state, cv, data or model "
+                "configuration); "
                 "start a new run or pass the matching settings."
             )
         reusable[key] = {column: row[column] for column in RESULT_COLUMNS}

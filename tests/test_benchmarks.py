@@ -42,6 +42,9 @@ def test_interrupted_run_resumes_without_lost_or_duplicated_rows(tmp_path, stop_
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # A runner started in the background (as `cmd &` in a script) passes
+        # SIGINT on ignored, and Python then installs no Ctrl-C handler.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     csv_path = tmp_path / "noise_curve.csv"
     deadline = time.monotonic() + 120
@@ -265,3 +268,11 @@ def test_a_crash_leaves_the_json_failed_not_running(tmp_path, monkeypatch):
     assert benchmark.main([*KNN_QUICK, "--out", str(tmp_path)]) == 1
     report = json.loads((tmp_path / "noise_curve.json").read_text())
     assert report["status"] == "failed" and "MemoryError: simulated" in report["error"]
+
+
+def test_resume_refuses_rows_of_other_epochs_even_without_the_json(tmp_path):
+    args = ["--quick", "--estimator", "cnn", "--rates", "0", "--out", str(tmp_path)]
+    assert _run(*args, "--epochs", "1").returncode == 0
+    (tmp_path / "noise_curve.json").unlink()
+    result = _run(*args, "--epochs", "2", "--resume")
+    assert result.returncode == 2 and "model setting (--epochs" in result.stderr

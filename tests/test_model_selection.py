@@ -343,3 +343,22 @@ def test_bad_arguments(digits, kwargs, err_msg):
     X, y = digits
     with pytest.raises(ValueError, match=err_msg):
         noise_curve(KNeighborsClassifier(), X, y, **kwargs)
+
+
+def test_resume_refuses_rows_of_another_model_configuration(digits):
+    X, y = digits
+    kwargs = dict(noise_rates=[0.0, 0.2], cv=2, random_state=0, as_frame=True)
+    earlier = noise_curve(KNeighborsClassifier(n_neighbors=5), X, y, **kwargs)
+    with pytest.raises(ResumeMismatchError, match="config_fingerprint"):
+        noise_curve(KNeighborsClassifier(n_neighbors=3), X, y, resume_from=earlier, **kwargs)
+    # How a fit is run is not part of what it computes.
+    rerun = []
+    noise_curve(
+        KNeighborsClassifier(n_neighbors=5, n_jobs=2),
+        X,
+        y,
+        resume_from=earlier,
+        callback=rerun.append,
+        **kwargs,
+    )
+    assert rerun == []
