@@ -20,8 +20,10 @@ finished fits stay in the CSV and ``--resume`` goes on from there.
 
 Results are never lost or silently mixed: an existing CSV is neither
 overwritten (without ``--overwrite``) nor resumed from rows of other
-settings (each row carries its seeds and split fingerprint); a row torn by a
-killed write is run again; two runs cannot write to one folder at once.
+settings (each row carries its seeds, split and configuration fingerprints);
+a row torn by a killed write is run again; two runs cannot write to one
+folder at once. ``--resume`` may extend a run with more repeats, rates,
+estimators or noise types: the first rows keep their seeds.
 
 Examples::
 
@@ -52,17 +54,6 @@ NOISE_TYPES = ("symmetric", "uniform", "pairflip")
 LESSON_REFERENCE = {"clean": (0.9705, 0.004), "lesson 10% (uniform randint(0, 9))": (0.9548, 0.003)}
 DEFAULTS = {"dataset": "mnist", "rates": [0.0, 0.1, 0.2, 0.3, 0.4, 0.5], "repeats": 3, "epochs": 5}
 QUICK_DEFAULTS = {"dataset": "digits", "rates": [0.0, 0.2, 0.4], "repeats": 1, "epochs": 2}
-# Settings that must match for --resume to continue a run.
-RESUME_KEYS = (
-    "dataset",
-    "noise_types",
-    "rates",
-    "repeats",
-    "epochs",
-    "batch_size",
-    "estimators",
-    "seed",
-)
 
 
 def _parser():
@@ -131,8 +122,9 @@ def _parser():
     existing.add_argument(
         "--resume",
         action="store_true",
-        help="go on from OUT/noise_curve.csv: its complete rows of this run's "
-        "settings are kept, torn or failed ones are run again",
+        help="go on from OUT/noise_curve.csv, or extend it (more repeats, rates, "
+        "estimators, noise types): its complete rows are kept, torn or failed "
+        "ones are run again, rows of other settings are refused",
     )
     existing.add_argument(
         "--overwrite",
@@ -617,14 +609,9 @@ def _run_locked(args):
     cv_splits = _splits(cv, X, y)
     earlier = None
     if args.resume and csv_path.exists():
-        if json_path.exists():
-            try:
-                previous = json.loads(json_path.read_text()).get("parameters", {})
-            except (ValueError, UnicodeDecodeError, AttributeError):
-                raise _Refused(f"--resume: {json_path} is not a run's JSON report") from None
-            changed = [key for key in RESUME_KEYS if previous.get(key) != settings[key]]
-            if changed:
-                raise _Refused(f"--resume with settings that differ from the saved run: {changed}")
+        # The rows themselves say what computed them: a run may be extended
+        # (more repeats, rates, estimators or noise types) but never mixed
+        # with rows of other settings, nor shrunk so that rows are dropped.
         earlier = _read_results(csv_path, RESULT_COLUMNS)
         _check_rows_belong_to_run(earlier, args, cv_splits)
 

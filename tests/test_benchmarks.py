@@ -85,12 +85,16 @@ def test_bad_arguments_exit_with_status_2(args, message):
     assert message in result.stderr
 
 
-def test_resume_with_other_settings_is_refused(tmp_path):
-    assert _run("--quick", "--estimator", "knn", "--out", str(tmp_path)).returncode == 0
-    result = _run(
-        "--quick", "--estimator", "knn", "--repeats", "2", "--resume", "--out", str(tmp_path)
-    )
-    assert result.returncode == 2 and "differ from the saved run" in result.stderr
+def test_resume_extends_a_run_with_more_repeats_and_keeps_its_rows(knn_run, tmp_path):
+    _copy(knn_run, tmp_path)
+    before = pd.read_csv(tmp_path / "noise_curve.csv")
+    result = _run(*KNN_QUICK, "--repeats", "2", "--resume", "--out", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    after = pd.read_csv(tmp_path / "noise_curve.csv")
+    assert len(after) == 2 * len(before) and set(after["repeat"]) == {0, 1}
+    first = after[after["repeat"] == 0].reset_index(drop=True)
+    columns = [*TASK, "test_score", "noise_seed", "model_seed", "fit_time"]
+    pd.testing.assert_frame_equal(first[columns], before[columns])
 
 
 def test_help_lists_the_options():
