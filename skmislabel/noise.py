@@ -79,8 +79,9 @@ order that also sets their new labels:
 - symmetric, uniform and mapping spread a class's flips over its ``m``
   targets (the ``K - 1`` other classes, or the mapped ones) round robin: its
   ``j``-th flip in ``u_l`` order (``j = 0, 1, ...``) takes target number
-  ``(o_i + j) mod m``, counting the targets in ``classes_`` order from a random
-  start ``o_i`` per class. Every target gets within one of ``n_flip_i / m``.
+  ``(o_i + j) mod m``, counting the targets in ``classes_`` order (a
+  mapping's in the order listed) from a random start ``o_i`` per class. Every
+  target gets within one of ``n_flip_i / m``.
   Pairflip has one target.
 - ``transition_matrix``: the flips of class ``i`` are shared among the targets
   ``j != i`` in proportion to ``T[i, j]`` by largest-remainder rounding (ties
