@@ -91,8 +91,7 @@ def _ours(epochs, X, y, split, n_jobs, tf_threads):
         n_repeats=REPEATS,
         random_state=0,
         n_jobs=n_jobs,
-        as_frame=True,
-    )
+    ).frame
     return frame[["noise_rate", "repeat", "test_score"]].to_dict("records")
 
 

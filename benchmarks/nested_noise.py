@@ -42,12 +42,12 @@ ESTIMATORS = {
 
 def _per_repeat_scores(make_estimator, X, y, repeats, independent):
     """Mean test score per repeat at rates 0.1 and 0.2, as two arrays."""
-    kwargs = dict(cv=5, n_repeats=repeats, as_frame=True, n_jobs=-1)
+    kwargs = dict(cv=5, n_repeats=repeats, n_jobs=-1)
     if independent:
-        low = noise_curve(make_estimator(), X, y, noise_rates=[0.1], random_state=0, **kwargs)
-        high = noise_curve(make_estimator(), X, y, noise_rates=[0.2], random_state=1, **kwargs)
+        low = noise_curve(make_estimator(), X, y, noise_rates=[0.1], random_state=0, **kwargs).frame
+        high = noise_curve(make_estimator(), X, y, noise_rates=[0.2], random_state=1, **kwargs).frame
     else:
-        both = noise_curve(make_estimator(), X, y, noise_rates=[0.1, 0.2], random_state=0, **kwargs)
+        both = noise_curve(make_estimator(), X, y, noise_rates=[0.1, 0.2], random_state=0, **kwargs).frame
         low, high = both[both["noise_rate"] == 0.1], both[both["noise_rate"] == 0.2]
     return [frame.groupby("repeat")["test_score"].mean().to_numpy() for frame in (low, high)]
 

@@ -467,7 +467,7 @@ def _summary_table(frame):
             test_mean=("test_score", "mean"),
             test_std=("test_score", "std"),
             train_mean=("train_score", "mean"),
-            realised=("realised_noise_rate", "mean"),
+            flip_rate=("flip_rate", "mean"),
             fits=("test_score", "count"),
             failed=("error", lambda errors: int((errors.fillna("") != "").sum())),
             fit_seconds=("fit_time", "mean"),
@@ -490,7 +490,7 @@ def _print_report(summary):
         print(
             f"{row.estimator:>10} {row.noise_type:>10} {row.noise_rate:>5.2f} "
             f"{row.test_mean:>9.4f} ± {std:.4f} {row.train_mean:>13.4f} "
-            f"{row.realised:>8.3f} {row.fits:>5d} {row.fit_seconds:>6.1f}"
+            f"{row.flip_rate:>8.3f} {row.fits:>5d} {row.fit_seconds:>6.1f}"
             + (f" {row.failed:>6d}" if any_failed else "")
         )
     clean = summary[np.isclose(summary["noise_rate"], 0)]
@@ -679,10 +679,9 @@ def _run_locked(args):
                         random_state=args.seed,
                         n_jobs=n_jobs,
                         estimator_name=estimator_name,
-                        as_frame=True,
                         callback=on_fit,
                         resume_from=earlier,
-                    )
+                    ).frame
                     frames.append(frame)
     except KeyboardInterrupt:
         progress.close()

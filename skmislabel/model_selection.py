@@ -12,7 +12,7 @@ from sklearn.base import clone, is_classifier
 from sklearn.exceptions import FitFailedWarning
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import check_cv
-from sklearn.utils import _safe_indexing, indexable
+from sklearn.utils import Bunch, _safe_indexing, indexable
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions, validate_params
 from sklearn.utils.multiclass import check_classification_targets
 
@@ -41,12 +41,14 @@ RESULT_COLUMNS = (
     "test_score",
     "train_score",
     "n_flipped",
-    "realised_noise_rate",
+    "flip_rate",
     "fit_time",
     "score_time",
     *PROVENANCE_COLUMNS,
     "error",
 )
+# The arrays of noise_curve's result, from the columns of its frame.
+_ARRAY_COLUMNS = {"train_scores": "train_score", "test_scores": "test_score", "flip_rates": "flip_rate"}
 # Parameters that say how a fit is executed, not what it computes (random
 # states are recorded as seeds): left out of config_fingerprint, so that a
 # sweep can be resumed with another n_jobs.
@@ -199,7 +201,7 @@ def _fit_and_score(pipeline, X, y, train, test, scorer, task, error_score):
             test_score=float(scorer(pipeline, X_test, y_test)),
             train_score=float(scorer(pipeline, X_train, y_train)),
             n_flipped=int(injector.n_flipped_),
-            realised_noise_rate=float(injector.noise_rate_),
+            flip_rate=float(injector.flip_rate_),
             fit_time=fit_time,
             score_time=time.perf_counter() - start,
         )
@@ -211,7 +213,7 @@ def _fit_and_score(pipeline, X, y, train, test, scorer, task, error_score):
             test_score=error_score,
             train_score=error_score,
             n_flipped=np.nan,
-            realised_noise_rate=np.nan,
+            flip_rate=np.nan,
             fit_time=time.perf_counter() - start,
             score_time=0.0,
             error=f"{type(exc).__name__}: {exc}",
@@ -260,7 +262,6 @@ def _warn_about_failed_fits(rows):
         "error_score": [StrOptions({"raise"}), numbers.Real],
         "verbose": ["verbose"],
         "estimator_name": [str, None],
-        "as_frame": ["boolean"],
         "callback": [callable, None],
         "resume_from": [HasMethods(["to_dict"]), None],
     },
@@ -283,7 +284,6 @@ def noise_curve(
     error_score=np.nan,
     verbose=0,
     estimator_name=None,
-    as_frame=False,
     callback=None,
     resume_from=None,
 ):
@@ -373,16 +373,13 @@ def noise_curve(
         Value of the ``estimator`` column; default: the estimator's class
         name.
 
-    as_frame : bool, default=False
-        Return the tidy DataFrame instead of the score arrays.
-
     callback : callable, default=None
         Called with each finished fit's row (a dict with the DataFrame's
         columns) as soon as it is done, in completion order: for progress
         bars and for saving results as they come.
 
     resume_from : DataFrame, default=None
-        Rows of an earlier run (``as_frame=True``) with the same settings.
+        Rows of an earlier run (its ``frame``) with the same settings.
         A complete row of one of this run's tasks (estimator, noise_type,
         noise_rate, repeat, fold) is not run again and is returned with the
         new ones; incomplete rows (a missing score or count) and failed rows
@@ -394,21 +391,33 @@ def noise_curve(
 
     Returns
     -------
-    train_scores : ndarray of shape (n_noise_rates, n_repeats * n_splits)
-        Scores on the training folds' clean labels.
+    results : :class:`~sklearn.utils.Bunch`
+        Dictionary-like object, with the following attributes.
 
-    test_scores : ndarray of shape (n_noise_rates, n_repeats * n_splits)
-        Scores on the test folds' clean labels. Column ``r * n_splits + k``
-        is repeat ``r``, fold ``k``.
-
-    frame : DataFrame, if ``as_frame=True``
-        One row per fit, columns ``estimator``, ``noise_type``,
-        ``noise_rate``, ``repeat``, ``fold``, ``test_score``,
-        ``train_score``, ``n_flipped``, ``realised_noise_rate``,
-        ``fit_time``, ``score_time``, ``noise_seed``, ``model_seed``,
-        ``split_fingerprint`` (a hash of the fold's train and test indices),
-        ``config_fingerprint`` (see :func:`config_fingerprint`) and ``error``
-        (empty, or the exception of a failed fit).
+        noise_rates : ndarray of shape (n_noise_rates,)
+            The swept rates, in the order given.
+        train_scores : ndarray of shape (n_noise_rates, n_repeats * n_splits)
+            Scores on the training folds' clean labels. Column
+            ``r * n_splits + k`` is repeat ``r``, fold ``k``; a failed fit
+            holds ``error_score``.
+        test_scores : ndarray of shape (n_noise_rates, n_repeats * n_splits)
+            Scores on the test folds' clean labels, same layout.
+        flip_rates : ndarray of shape (n_noise_rates, n_repeats * n_splits)
+            Realised flip rate of each fit's training labels (the injector's
+            ``flip_rate_``; NaN for a failed fit).
+        frame : DataFrame
+            The same fits as a tidy table, one row per fit, with the columns
+            of :data:`RESULT_COLUMNS`: ``estimator``, ``noise_type``,
+            ``noise_rate``, ``repeat``, ``fold``, ``test_score``,
+            ``train_score``, ``n_flipped``, ``flip_rate``, ``fit_time``,
+            ``score_time``, ``noise_seed``, ``model_seed``,
+            ``split_fingerprint`` (a hash of the fold's train and test
+            indices), ``config_fingerprint`` (see
+            :func:`config_fingerprint`) and ``error`` (empty, or the
+            exception of a failed fit). Save it with ``to_csv`` and plot it
+            with :meth:`NoiseCurveDisplay.from_results
+            <skmislabel.plotting.NoiseCurveDisplay.from_results>`, or pass it
+            back as ``resume_from``.
 
     See Also
     --------
@@ -421,13 +430,17 @@ def noise_curve(
     >>> from sklearn.neighbors import KNeighborsClassifier
     >>> from skmislabel.model_selection import noise_curve
     >>> X, y = load_digits(return_X_y=True)
-    >>> train_scores, test_scores = noise_curve(
+    >>> results = noise_curve(
     ...     KNeighborsClassifier(), X, y, noise_rates=[0, 0.3, 0.6], cv=3,
     ...     random_state=0)
-    >>> test_scores.shape
+    >>> results.test_scores.shape
     (3, 3)
-    >>> bool(test_scores[0].mean() > test_scores[2].mean())
+    >>> bool(results.test_scores[0].mean() > results.test_scores[2].mean())
     True
+    >>> results.frame[["noise_rate", "fold", "n_flipped"]].head(2)
+       noise_rate  fold  n_flipped
+    0         0.0     0          0
+    1         0.0     1          0
     """
     import pandas as pd
 
@@ -507,9 +520,11 @@ def noise_curve(
         .sort_values(list(TASK_COLUMNS))
         .reset_index(drop=True)
     )
-    if as_frame:
-        return frame
-    return _score_arrays(frame, noise_rates, n_repeats, len(splits))
+    return Bunch(
+        noise_rates=noise_rates,
+        **_score_arrays(frame, noise_rates, n_repeats, len(splits)),
+        frame=frame,
+    )
 
 
 def _check_injector_on_targets(injector, X, y, noise_rates):
@@ -534,7 +549,7 @@ def _reusable_rows(resume_from, tasks):
     if missing:
         raise ResumeMismatchError(
             f"resume_from lacks the columns {missing}; it must be a frame of "
-            "noise_curve(..., as_frame=True) from this version of skmislabel."
+            "noise_curve(...).frame from this version of skmislabel."
         )
     expected = {_task_key(task): task for task in tasks}
     reusable = {}
@@ -576,7 +591,7 @@ def _is_complete(row):
     error = row.get("error")
     if isinstance(error, str) and error:
         return False
-    for column in ("test_score", "train_score", "n_flipped", "realised_noise_rate"):
+    for column in ("test_score", "train_score", "n_flipped", "flip_rate"):
         try:
             if not np.isfinite(float(row[column])):
                 return False
@@ -596,12 +611,12 @@ def _task_key(row):
 
 
 def _score_arrays(frame, noise_rates, n_repeats, n_splits):
-    """Scores of the tidy frame as arrays, rows in the order of noise_rates."""
+    """Columns of the tidy frame as arrays, rows in the order of noise_rates."""
     shape = (noise_rates.size, n_repeats * n_splits)
-    train_scores, test_scores = np.full(shape, np.nan), np.full(shape, np.nan)
-    for row in frame.itertuples(index=False):
-        rate_index = np.flatnonzero(np.isclose(noise_rates, row.noise_rate))[0]
-        column = row.repeat * n_splits + row.fold
-        train_scores[rate_index, column] = row.train_score
-        test_scores[rate_index, column] = row.test_score
-    return train_scores, test_scores
+    arrays = {name: np.full(shape, np.nan) for name in _ARRAY_COLUMNS}
+    for row in frame.to_dict("records"):
+        rate_index = np.flatnonzero(np.isclose(noise_rates, row["noise_rate"]))[0]
+        column = row["repeat"] * n_splits + row["fold"]
+        for name, source in _ARRAY_COLUMNS.items():
+            arrays[name][rate_index, column] = row[source]
+    return arrays

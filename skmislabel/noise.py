@@ -139,6 +139,7 @@ class _NoiseDraw:
     def __init__(
         self,
         y,
+        *,
         noise_rate,
         noise_type,
         transition_matrix,
@@ -277,14 +278,14 @@ def flip_labels(
     """
     draw = _NoiseDraw(
         y,
-        noise_rate,
-        noise_type,
-        transition_matrix,
-        class_mapping,
-        sampling,
-        stratify,
-        classes,
-        random_state,
+        noise_rate=noise_rate,
+        noise_type=noise_type,
+        transition_matrix=transition_matrix,
+        class_mapping=class_mapping,
+        sampling=sampling,
+        stratify=stratify,
+        classes=classes,
+        random_state=random_state,
     )
     return draw.y_noisy, draw.noise_mask
 
@@ -355,8 +356,11 @@ class LabelNoiseInjector(OneToOneFeatureMixin, BaseEstimator):
     n_flipped_ : int
         Number of changed labels.
 
-    noise_rate_ : float
-        Realised flip rate, ``n_flipped_ / n_samples``.
+    flip_rate_ : float
+        Realised flip rate, ``n_flipped_ / n_samples``: the share of labels
+        that changed. It can be below ``noise_rate``, for example with
+        ``noise_type="uniform"``, where a relabelled sample may keep its
+        class (see *Conventions*).
 
     transition_matrix_ : ndarray of shape (n_classes, n_classes)
         Realised transition matrix: counts of (true, noisy) pairs divided by
@@ -385,7 +389,7 @@ class LabelNoiseInjector(OneToOneFeatureMixin, BaseEstimator):
     >>> X, y = load_digits(return_X_y=True)
     >>> injector = LabelNoiseInjector(noise_rate=0.2, random_state=0)
     >>> X_out, y_noisy = injector.fit_resample(X, y)
-    >>> X_out is X, injector.n_flipped_, round(injector.noise_rate_, 3)
+    >>> X_out is X, injector.n_flipped_, round(injector.flip_rate_, 3)
     (True, 359, 0.2)
     >>> pipe = make_pipeline(injector, KNeighborsClassifier())
     >>> scores = cross_val_score(pipe, X, y, cv=3)  # scored on clean labels
@@ -476,19 +480,12 @@ class LabelNoiseInjector(OneToOneFeatureMixin, BaseEstimator):
             check_consistent_length(X, y)
         draw = _NoiseDraw(
             y,
-            self.noise_rate,
-            self.noise_type,
-            self.transition_matrix,
-            self.class_mapping,
-            self.sampling,
-            self.stratify,
-            self.classes,
-            self.random_state,
+            **{name: getattr(self, name) for name in _PARAMETER_CONSTRAINTS},
         )
         self.classes_ = draw.encoded.classes
         self.noise_mask_ = draw.noise_mask
         self.n_flipped_ = int(draw.flip_positions.shape[0])
-        self.noise_rate_ = self.n_flipped_ / draw.encoded.n_samples
+        self.flip_rate_ = self.n_flipped_ / draw.encoded.n_samples
         # What transition_matrix_ is computed from: O(n_flipped + K) memory.
         self._class_counts = draw.encoded.class_counts
         self._flipped_true_codes = draw.encoded.codes[draw.flip_positions]

@@ -23,8 +23,8 @@ def _results_frame(results):
     missing = {"estimator", "noise_type", "noise_rate", "test_score"} - set(frame.columns)
     if missing:
         raise ValueError(
-            f"results lack the columns {sorted(missing)}; pass noise_curve(..., "
-            f"as_frame=True) or its CSV (columns {list(RESULT_COLUMNS)})."
+            f"results lack the columns {sorted(missing)}; pass noise_curve(...).frame "
+            f"or its CSV (columns {list(RESULT_COLUMNS)})."
         )
     if frame.empty:
         raise ValueError("results has no rows to plot.")
@@ -53,7 +53,7 @@ class NoiseCurveDisplay:
     ----------
     results : DataFrame
         Tidy results, one row per fit, as returned by
-        ``noise_curve(..., as_frame=True)`` or read from its CSV. Rows may
+        ``noise_curve(...).frame`` or read from its CSV. Rows may
         come from several estimators and noise types: each combination is one
         line.
     score_name : str, default=None
@@ -250,7 +250,7 @@ class NoiseCurveDisplay:
         -------
         display : NoiseCurveDisplay
         """
-        results = noise_curve(estimator, X, y, as_frame=True, **noise_curve_kwargs)
+        results = noise_curve(estimator, X, y, **noise_curve_kwargs).frame
         return cls(results, score_name=score_name).plot(
             ax=ax,
             std_display_style=std_display_style,

@@ -27,38 +27,36 @@ def digits():
 def test_shapes_columns_and_falling_score(digits):
     X, y = digits
     rates = [0.0, 0.2, 0.5, 0.8]
-    train_scores, test_scores = noise_curve(
+    results = noise_curve(
         KNeighborsClassifier(), X, y, noise_rates=rates, cv=3, n_repeats=2, random_state=0
     )
-    assert train_scores.shape == test_scores.shape == (4, 6)
+    assert set(results) == {"noise_rates", "train_scores", "test_scores", "flip_rates", "frame"}
+    train_scores, test_scores = results.train_scores, results.test_scores
+    assert train_scores.shape == test_scores.shape == results.flip_rates.shape == (4, 6)
+    np.testing.assert_array_equal(results.noise_rates, rates)
     assert not np.isnan(test_scores).any()
     means = test_scores.mean(axis=1)
     assert means[0] > 0.95 and means[-1] < means[0] - 0.3
     assert np.all(np.diff(means) < 0)
-    frame = noise_curve(
-        KNeighborsClassifier(),
-        X,
-        y,
-        noise_rates=rates,
-        cv=3,
-        n_repeats=2,
-        random_state=0,
-        as_frame=True,
-    )
+    frame = results.frame
     assert list(frame.columns) == list(RESULT_COLUMNS) and len(frame) == 24
     np.testing.assert_allclose(
-        frame.groupby("noise_rate")["realised_noise_rate"].mean().to_numpy(), rates, atol=0.01
+        frame.groupby("noise_rate")["flip_rate"].mean().to_numpy(), rates, atol=0.01
     )
     # The frame and the arrays hold the same numbers.
     np.testing.assert_allclose(
         frame.sort_values(["noise_rate", "repeat", "fold"])["test_score"].to_numpy(),
         test_scores.ravel(),
     )
+    np.testing.assert_allclose(
+        frame.sort_values(["noise_rate", "repeat", "fold"])["flip_rate"].to_numpy(),
+        results.flip_rates.ravel(),
+    )
 
 
 def test_scores_are_taken_on_clean_labels(digits):
     X, y = digits
-    train_scores, test_scores = noise_curve(
+    results = noise_curve(
         KNeighborsClassifier(n_neighbors=1),
         X,
         y,
@@ -67,6 +65,7 @@ def test_scores_are_taken_on_clean_labels(digits):
         cv=3,
         random_state=0,
     )
+    train_scores, test_scores = results.train_scores, results.test_scores
     # Every training label moved to the next class: on clean labels 1-NN is
     # wrong nearly everywhere (on noisy labels it would be right).
     assert test_scores[1].max() < 0.05 and train_scores[1].max() == 0
@@ -75,18 +74,18 @@ def test_scores_are_taken_on_clean_labels(digits):
 
 def test_repeats_draw_new_noise_and_model_seeds_from_random_state(digits):
     X, y = digits
-    kwargs = dict(noise_rates=[0.3], cv=3, n_repeats=3, as_frame=True)
-    frame = noise_curve(DecisionTreeClassifier(), X, y, random_state=0, **kwargs)
+    kwargs = dict(noise_rates=[0.3], cv=3, n_repeats=3)
+    frame = noise_curve(DecisionTreeClassifier(), X, y, random_state=0, **kwargs).frame
     assert frame["noise_seed"].nunique() == 3 and frame["model_seed"].nunique() == 3
-    again = noise_curve(DecisionTreeClassifier(), X, y, random_state=0, **kwargs)
+    again = noise_curve(DecisionTreeClassifier(), X, y, random_state=0, **kwargs).frame
     timings = ["fit_time", "score_time"]
     pd.testing.assert_frame_equal(frame.drop(columns=timings), again.drop(columns=timings))
-    other = noise_curve(DecisionTreeClassifier(), X, y, random_state=1, **kwargs)
+    other = noise_curve(DecisionTreeClassifier(), X, y, random_state=1, **kwargs).frame
     assert not np.array_equal(frame["test_score"], other["test_score"])
     np.random.seed(0)
     expected = np.random.random()
     np.random.seed(0)
-    unseeded = noise_curve(DecisionTreeClassifier(), X, y, random_state=None, **kwargs)
+    unseeded = noise_curve(DecisionTreeClassifier(), X, y, random_state=None, **kwargs).frame
     assert np.random.random() == expected, "random_state=None used NumPy's global RNG"
     assert not np.array_equal(frame["noise_seed"], unseeded["noise_seed"])
 
@@ -97,9 +96,9 @@ def test_parallel_gives_the_same_numbers(digits, backend):
 
     X, y = digits
     kwargs = dict(noise_rates=[0.0, 0.3], cv=3, n_repeats=2, random_state=0)
-    _, serial = noise_curve(DecisionTreeClassifier(), X, y, n_jobs=1, **kwargs)
+    serial = noise_curve(DecisionTreeClassifier(), X, y, n_jobs=1, **kwargs).test_scores
     with joblib.parallel_config(backend=backend):
-        _, parallel = noise_curve(DecisionTreeClassifier(), X, y, n_jobs=2, **kwargs)
+        parallel = noise_curve(DecisionTreeClassifier(), X, y, n_jobs=2, **kwargs).test_scores
     np.testing.assert_array_equal(serial, parallel)
 
 
@@ -110,7 +109,7 @@ def test_dask_backend_gives_the_same_numbers(digits):
 
     X, y = digits
     kwargs = dict(noise_rates=[0.0, 0.3], cv=3, n_repeats=2, random_state=0)
-    _, serial = noise_curve(DecisionTreeClassifier(), X, y, n_jobs=1, **kwargs)
+    serial = noise_curve(DecisionTreeClassifier(), X, y, n_jobs=1, **kwargs).test_scores
     with (
         LocalCluster(
             n_workers=2,
@@ -122,7 +121,7 @@ def test_dask_backend_gives_the_same_numbers(digits):
         Client(cluster),
     ):
         with joblib.parallel_config(backend="dask"):
-            _, distributed = noise_curve(DecisionTreeClassifier(), X, y, n_jobs=-1, **kwargs)
+            distributed = noise_curve(DecisionTreeClassifier(), X, y, n_jobs=-1, **kwargs).test_scores
     np.testing.assert_array_equal(serial, distributed)
 
 
@@ -140,12 +139,11 @@ def test_fixed_split_and_configured_injector(digits):
         injector=injector,
         cv=PredefinedSplit(test_fold),
         random_state=0,
-        as_frame=True,
-    )
+    ).frame
     assert len(frame) == 2 and set(frame["noise_type"]) == {"mapping"}
     # Only classes 1 and 3 flip: about 0.9 of their share of the training set.
     share = np.isin(y[:1500], [1, 3]).mean()
-    assert frame["realised_noise_rate"].iloc[1] == pytest.approx(0.9 * share, abs=0.02)
+    assert frame["flip_rate"].iloc[1] == pytest.approx(0.9 * share, abs=0.02)
     explicit = noise_curve(
         KNeighborsClassifier(),
         X,
@@ -154,22 +152,21 @@ def test_fixed_split_and_configured_injector(digits):
         injector=injector,
         cv=[(np.arange(1500), np.arange(1500, len(y)))],
         random_state=0,
-        as_frame=True,
-    )
+    ).frame
     np.testing.assert_array_equal(frame["test_score"], explicit["test_score"])
 
 
 def test_callback_and_resume(digits):
     X, y = digits
     seen = []
-    kwargs = dict(noise_rates=[0.0, 0.2, 0.4], cv=2, random_state=0, as_frame=True)
-    full = noise_curve(KNeighborsClassifier(), X, y, callback=seen.append, **kwargs)
+    kwargs = dict(noise_rates=[0.0, 0.2, 0.4], cv=2, random_state=0)
+    full = noise_curve(KNeighborsClassifier(), X, y, callback=seen.append, **kwargs).frame
     assert len(seen) == 6 and {row["noise_rate"] for row in seen} == {0.0, 0.2, 0.4}
     partial = full[full["noise_rate"] < 0.3]
     rerun = []
     resumed = noise_curve(
         KNeighborsClassifier(), X, y, callback=rerun.append, resume_from=partial, **kwargs
-    )
+    ).frame
     assert [row["noise_rate"] for row in rerun] == [0.4, 0.4]
     pd.testing.assert_frame_equal(
         resumed.drop(columns=["fit_time", "score_time"]),
@@ -196,8 +193,7 @@ def test_failed_fits_warn_with_the_exception_and_keep_it_in_the_row(digits):
             noise_rates=[0.0, 0.2],
             cv=splits,
             random_state=0,
-            as_frame=True,
-        )
+        ).frame
     assert "RuntimeError: boom on 600 samples" in str(record[0].message)
     failed = frame[frame["fold"] == 1]
     assert (failed["error"] == "RuntimeError: boom on 600 samples").all()
@@ -271,15 +267,15 @@ def test_setup_errors_raise_before_any_fit(digits, estimator, y_kind, kwargs, er
 def test_pipeline_ending_in_a_classifier_is_accepted(digits):
     X, y = digits
     pipe = make_sklearn_pipeline(StandardScaler(), KNeighborsClassifier())
-    _, test_scores = noise_curve(pipe, X, y, noise_rates=[0.0], cv=2, random_state=0)
+    test_scores = noise_curve(pipe, X, y, noise_rates=[0.0], cv=2, random_state=0).test_scores
     assert test_scores.min() > 0.9
 
 
 def test_repeat_seeds_do_not_depend_on_n_repeats(digits):
     X, y = digits
-    kwargs = dict(noise_rates=[0.0, 0.3], cv=2, random_state=7, as_frame=True)
-    two = noise_curve(DecisionTreeClassifier(), X, y, n_repeats=2, **kwargs)
-    three = noise_curve(DecisionTreeClassifier(), X, y, n_repeats=3, **kwargs)
+    kwargs = dict(noise_rates=[0.0, 0.3], cv=2, random_state=7)
+    two = noise_curve(DecisionTreeClassifier(), X, y, n_repeats=2, **kwargs).frame
+    three = noise_curve(DecisionTreeClassifier(), X, y, n_repeats=3, **kwargs).frame
     columns = ["noise_rate", "repeat", "fold", "noise_seed", "model_seed", "test_score"]
     first_two = three[three["repeat"] < 2][columns].reset_index(drop=True)
     pd.testing.assert_frame_equal(two[columns], first_two)
@@ -287,8 +283,8 @@ def test_repeat_seeds_do_not_depend_on_n_repeats(digits):
 
 def test_resume_refuses_rows_of_another_random_state_or_cv(digits):
     X, y = digits
-    kwargs = dict(noise_rates=[0.0, 0.2], random_state=0, as_frame=True)
-    earlier = noise_curve(KNeighborsClassifier(), X, y, cv=2, **kwargs)
+    kwargs = dict(noise_rates=[0.0, 0.2], random_state=0)
+    earlier = noise_curve(KNeighborsClassifier(), X, y, cv=2, **kwargs).frame
     with pytest.raises(ResumeMismatchError, match="noise_seed=.*this run"):
         noise_curve(
             KNeighborsClassifier(), X, y, cv=2, resume_from=earlier, **dict(kwargs, random_state=1)
@@ -307,8 +303,8 @@ def test_resume_refuses_rows_of_another_random_state_or_cv(digits):
 
 def test_resume_reruns_incomplete_and_failed_rows(digits):
     X, y = digits
-    kwargs = dict(noise_rates=[0.0, 0.2], cv=2, random_state=0, as_frame=True)
-    full = noise_curve(KNeighborsClassifier(), X, y, **kwargs)
+    kwargs = dict(noise_rates=[0.0, 0.2], cv=2, random_state=0)
+    full = noise_curve(KNeighborsClassifier(), X, y, **kwargs).frame
     damaged = full.astype({"n_flipped": object})
     damaged.loc[0, "test_score"] = np.nan  # a torn row
     damaged.loc[1, "error"] = "RuntimeError: out of memory"  # a failed fit
@@ -316,7 +312,7 @@ def test_resume_reruns_incomplete_and_failed_rows(digits):
     rerun = []
     resumed = noise_curve(
         KNeighborsClassifier(), X, y, resume_from=damaged, callback=rerun.append, **kwargs
-    )
+    ).frame
     assert len(rerun) == 3
     timings = ["fit_time", "score_time"]
     pd.testing.assert_frame_equal(resumed.drop(columns=timings), full.drop(columns=timings))
@@ -347,8 +343,8 @@ def test_bad_arguments(digits, kwargs, err_msg):
 
 def test_resume_refuses_rows_of_another_model_configuration(digits):
     X, y = digits
-    kwargs = dict(noise_rates=[0.0, 0.2], cv=2, random_state=0, as_frame=True)
-    earlier = noise_curve(KNeighborsClassifier(n_neighbors=5), X, y, **kwargs)
+    kwargs = dict(noise_rates=[0.0, 0.2], cv=2, random_state=0)
+    earlier = noise_curve(KNeighborsClassifier(n_neighbors=5), X, y, **kwargs).frame
     with pytest.raises(ResumeMismatchError, match="config_fingerprint"):
         noise_curve(KNeighborsClassifier(n_neighbors=3), X, y, resume_from=earlier, **kwargs)
     # How a fit is run is not part of what it computes.

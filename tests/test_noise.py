@@ -192,7 +192,7 @@ def test_exact_total_rounds_half_up_and_classes_stay_within_one(noise_type, rate
     realised = np.bincount(y[y != y_noisy], minlength=4)
     _assert_exact_counts(realised, counts * flip_rate, total)
     assert injector.n_flipped_ == total
-    assert injector.noise_rate_ == pytest.approx(total / len(y))
+    assert injector.flip_rate_ == pytest.approx(total / len(y))
     np.testing.assert_array_equal(injector.noise_mask_, y != y_noisy)
 
 

@@ -60,7 +60,7 @@ def test_cross_validate_train_score_is_also_on_clean_labels(digits):
     for estimator in result["estimator"]:
         injector = estimator.named_steps["labelnoiseinjector"]
         # Each training fold was corrupted, entirely.
-        assert injector.noise_rate_ == 1.0
+        assert injector.flip_rate_ == 1.0
         assert injector.noise_mask_.shape[0] < len(y)
 
 
@@ -120,4 +120,4 @@ def test_predict_does_not_touch_labels_or_data(digits):
     pipe.score(X, y)
     np.testing.assert_array_equal(injector.noise_mask_, mask)
     # 1-NN memorises the noisy labels: training accuracy on clean y is 1 - rate.
-    assert pipe.score(X, y) == pytest.approx(1 - injector.noise_rate_)
+    assert pipe.score(X, y) == pytest.approx(1 - injector.flip_rate_)

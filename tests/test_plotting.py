@@ -38,8 +38,7 @@ def results():
             cv=3,
             noise_type=noise_type,
             random_state=0,
-            as_frame=True,
-        )
+        ).frame
         for noise_type in ("symmetric", "pairflip")
     ]
     return pd.concat(frames, ignore_index=True)

@@ -48,8 +48,7 @@ results = pd.concat(
             cv=[(train, test)],
             random_state=0,
             estimator_name=name,
-            as_frame=True,
-        )
+        ).frame
         for name, model in models.items()
     ],
     ignore_index=True,

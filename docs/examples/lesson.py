@@ -44,7 +44,7 @@ for seed in seeds:
                 "noise_rate": rate,
                 "repeat": seed,
                 "test_score": clf.score(X_test, y_test),
-                "flipped": injector.noise_rate_,
+                "flip_rate": injector.flip_rate_,
             }
         )
 results = pd.DataFrame(rows)
@@ -52,7 +52,7 @@ results = pd.DataFrame(rows)
 clean = results[results["noise_rate"] == 0]
 results = pd.concat([results, clean.assign(noise_type="uniform")], ignore_index=True)
 print(
-    results.groupby(["noise_type", "noise_rate"])[["test_score", "flipped"]]
+    results.groupby(["noise_type", "noise_rate"])[["test_score", "flip_rate"]]
     .agg(["mean", "std"])
     .round(4)
     .to_string()

@@ -43,8 +43,7 @@ results = pd.concat(
             cv=[(train, test)],
             random_state=0,
             estimator_name="CNN",
-            as_frame=True,
-        )
+        ).frame
         for noise_type in ("symmetric", "uniform", "pairflip")
     ],
     ignore_index=True,
