@@ -1,8 +1,15 @@
 """skmislabel: measure what mislabeled training data does to a classifier.
 
+The core install (``pip install skmislabel``) holds the noise models, the
+pipelines, noise curves and the datasets. :class:`CNNClassifier` needs the
+``cnn`` extra (``pip install "skmislabel[cnn]"``: TensorFlow, Keras and
+SciKeras) and the plots the ``plot`` extra (matplotlib).
+
 Names backed by heavy imports load on first use: :class:`CNNClassifier`
 (TensorFlow) and the pipelines (imbalanced-learn), so that ``import
-skmislabel`` and the noise code never import TensorFlow.
+skmislabel`` and the noise code never import TensorFlow. ``CNNClassifier`` is
+left out of ``__all__``, so that ``from skmislabel import *`` never imports
+TensorFlow either; import it by name.
 """
 
 import importlib
@@ -20,7 +27,6 @@ _LAZY_NAMES = {
 }
 
 __all__ = [
-    "CNNClassifier",
     "LabelNoiseInjector",
     "Pipeline",
     "datasets",
@@ -44,4 +50,4 @@ def __getattr__(name):
 
 
 def __dir__():
-    return sorted(set(globals()) | set(__all__))
+    return sorted(set(globals()) | set(__all__) | set(_LAZY_NAMES) | set(_LAZY_SUBMODULES))

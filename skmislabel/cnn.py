@@ -1,8 +1,18 @@
 """The lesson's convolutional network as a scikit-learn classifier.
 
-This is the only module of skmislabel that imports TensorFlow, Keras and
-SciKeras; ``skmislabel.CNNClassifier`` loads it on first use. Everything that
-depends on SciKeras lives here, so that replacing the wrapper touches one file.
+This module is the SciKeras adapter: :class:`CNNClassifier` subclasses
+SciKeras's ``BaseWrapper``, and everything that depends on SciKeras lives
+here, so that replacing the wrapper touches one file. Its parts:
+
+- :mod:`skmislabel._image_shape`: which image a row of X is (no TensorFlow);
+- :mod:`skmislabel._network`: the lesson's Keras network;
+- :mod:`skmislabel._keras_runtime`: TensorFlow threads, seeding around a fit,
+  and the shared training networks (:func:`clear_network_cache`);
+- :mod:`skmislabel._compat`: the private SciKeras, Keras and TensorFlow
+  names used, each checked against the installed versions.
+
+It needs the ``cnn`` extra (``pip install "skmislabel[cnn]"``): TensorFlow,
+Keras and SciKeras. The rest of skmislabel never imports them.
 
 SciKeras 0.13 predates scikit-learn 1.6's tag system. :class:`CNNClassifier`
 fixes what that breaks, in this subclass rather than by pinning scikit-learn:
@@ -20,257 +30,46 @@ Importing SciKeras patches ``keras.Model.__reduce__`` (and those of losses,
 metrics and optimizers) so that they pickle; that side effect is SciKeras's.
 """
 
-import collections
-import contextlib
-import json
 import math
 import numbers
-import random
-import threading
-import warnings
 
-import keras
 import numpy as np
-import tensorflow as tf
-from scikeras.utils.transformers import ClassifierLabelEncoder
-from scikeras.wrappers import BaseWrapper
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+
+from ._compat import CNN_EXTRA_MESSAGE
+
+try:
+    import keras
+    import tensorflow  # noqa: F401  (the Keras backend CNNClassifier is tested on)
+    from scikeras.utils.transformers import ClassifierLabelEncoder
+    from scikeras.wrappers import BaseWrapper
+except ImportError as exc:
+    raise ImportError(f"{CNN_EXTRA_MESSAGE} ({exc})") from exc
+
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import NotFittedError
-from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils._tags import ClassifierTags
+from sklearn.utils import ClassifierTags
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
+from ._compat import Interval, StrOptions, check_scikeras_hooks, fit_context, import_private
+from ._image_shape import resolve_image_shape
+from ._keras_runtime import (
+    clear_network_cache,
+    seeded,
+    set_tensorflow_threads,
+    shared_network_for,
+)
+from ._network import build_lesson_network
 from ._random import draw_seed
+
+__all__ = ["CNNClassifier", "clear_network_cache", "set_tensorflow_threads"]
+
+# Fail at import, naming the hook, rather than in the middle of a fit.
+check_scikeras_hooks(BaseWrapper)
 
 # Predictions do not depend on the batch size; larger batches are faster.
 _PREDICT_BATCH_SIZE = 1024
 _LOSS = "sparse_categorical_crossentropy"
-
-
-def set_tensorflow_threads(n_threads):
-    """Set TensorFlow's intra- and inter-op thread pools for this process.
-
-    TensorFlow fixes its thread pools when its runtime starts, so this only
-    works before the first TensorFlow operation of the process (in a fresh
-    joblib worker, before the first fit). Afterwards it warns if the requested
-    value differs from the one in force.
-
-    Parameters
-    ----------
-    n_threads : int
-        Threads per pool, at least 1.
-
-    Returns
-    -------
-    applied : bool
-        Whether TensorFlow now uses ``n_threads`` threads per pool.
-
-    Examples
-    --------
-    In a fresh process, before any fit (here TensorFlow may already run):
-
-    >>> from skmislabel.cnn import set_tensorflow_threads
-    >>> set_tensorflow_threads(1)  # doctest: +SKIP
-    True
-    """
-    if isinstance(n_threads, bool) or not isinstance(n_threads, numbers.Integral):
-        raise TypeError(f"n_threads must be an int >= 1; got {n_threads!r}.")
-    if n_threads < 1:
-        raise ValueError(f"n_threads must be an int >= 1; got {n_threads}.")
-    threading = tf.config.threading
-    current = (
-        threading.get_intra_op_parallelism_threads(),
-        threading.get_inter_op_parallelism_threads(),
-    )
-    if current == (n_threads, n_threads):
-        return True
-    try:
-        threading.set_intra_op_parallelism_threads(n_threads)
-        threading.set_inter_op_parallelism_threads(n_threads)
-    except RuntimeError:
-        warnings.warn(
-            f"TensorFlow already runs with (intra, inter) = {current} threads in this "
-            f"process; tf_threads={n_threads} only applies in a fresh process (for "
-            "example a joblib worker) before its first TensorFlow operation.",
-            RuntimeWarning,
-            stacklevel=3,
-        )
-        return False
-    return True
-
-
-@contextlib.contextmanager
-def _seeded(seed):
-    """Seed Python, NumPy, TensorFlow and Keras for one fit, then restore them.
-
-    The initial weights and dropout seeds come from the estimator's own
-    generator (see :class:`_TrainingTwin`), but Keras shuffles the training
-    data with TensorFlow's and NumPy's global generators, so a reproducible
-    fit has to seed them; restoring them afterwards leaves no global state
-    behind. TensorFlow's op determinism is not switched on:
-    on CPU the seeded ops already give identical results, and switching it on
-    would make later unseeded fits fail.
-    """
-    if seed is None:
-        yield
-        return
-    from keras.src.backend.common import global_state
-    from keras.src.random import seed_generator
-    from tensorflow.python.eager import context
-
-    python_state = random.getstate()
-    numpy_state = np.random.get_state()
-    tf_seed = context.global_seed()
-    keras_seed = global_state.get_global_attribute("global_random_seed")
-    keras_generator = global_state.get_global_attribute(seed_generator.GLOBAL_SEED_GENERATOR)
-    keras.utils.set_random_seed(seed)
-    try:
-        yield
-    finally:
-        random.setstate(python_state)
-        np.random.set_state(numpy_state)
-        tf.random.set_seed(tf_seed)
-        global_state.set_global_attribute("global_random_seed", keras_seed)
-        global_state.set_global_attribute(seed_generator.GLOBAL_SEED_GENERATOR, keras_generator)
-
-
-class _TrainingTwin:
-    """A compiled network that trains and predicts for every estimator of
-    the same architecture and compile settings in this process.
-
-    Keras traces its training and prediction functions once per model, and
-    TensorFlow keeps every traced function until the process ends: each new
-    model that is fitted leaves 6-15 MB behind, even after ``clear_session``.
-    Estimators therefore keep their own (never traced) ``model_`` and run
-    ``fit`` and ``predict`` on this shared twin, copying weights and optimizer
-    state in and out under a lock.
-    """
-
-    def __init__(self, model):
-        self.model = keras.Model.from_config(model.get_config())
-        self.model.compile_from_config(model.get_compile_config())
-        self.model.optimizer.build(self.model.trainable_variables)
-        self.fresh_optimizer_state = [v.numpy() for v in self.model.optimizer.variables]
-        self.lock = threading.RLock()
-
-    def start_fresh(self, rng):
-        """Draw new initial weights from ``rng`` and reset the optimizer."""
-        _initialize_weights(self.model, rng)
-        for variable, value in zip(self.model.optimizer.variables, self.fresh_optimizer_state):
-            variable.assign(value)
-
-    def load(self, model):
-        _copy_training_state(model, self.model)
-
-    def store(self, model):
-        _copy_training_state(self.model, model)
-
-
-# Twins kept per process, least recently used first out.
-_TWINS = collections.OrderedDict()
-_TWINS_LOCK = threading.Lock()
-_MAX_TWINS = 16
-
-
-def _twin_for(model):
-    compile_config = model.get_compile_config()
-    optimizer_config = compile_config.get("optimizer", {}).get("config", {})
-    # Keras numbers optimizer names ("adam_3") per process; the name does not
-    # change training.
-    compile_config = {
-        **compile_config,
-        "optimizer": {
-            **compile_config.get("optimizer", {}),
-            "config": {k: v for k, v in optimizer_config.items() if k != "name"},
-        },
-    }
-    key = json.dumps([model.get_config(), compile_config], sort_keys=True, default=repr)
-    with _TWINS_LOCK:
-        twin = _TWINS.get(key)
-        if twin is None:
-            twin = _TWINS[key] = _TrainingTwin(model)
-            while len(_TWINS) > _MAX_TWINS:
-                _TWINS.popitem(last=False)
-        _TWINS.move_to_end(key)
-    return twin
-
-
-def _copy_training_state(source, target):
-    target.set_weights(source.get_weights())
-    for target_variable, source_variable in zip(
-        target.optimizer.variables, source.optimizer.variables, strict=True
-    ):
-        target_variable.assign(source_variable)
-
-
-def _initialize_weights(model, rng):
-    """Re-draw every weight with its layer's initializer and a seed from rng.
-
-    Explicit seeds make the initial weights a function of ``rng`` alone, the
-    same whether the network is new or reused.
-    """
-    initialized = 0
-    for layer in model.layers:
-        for name in ("kernel", "bias"):
-            variable = getattr(layer, name, None)
-            initializer = getattr(layer, f"{name}_initializer", None)
-            if variable is None or initializer is None:
-                continue
-            config = initializer.get_config()
-            if "seed" in config:
-                config["seed"] = int(rng.integers(np.iinfo(np.int32).max))
-            fresh = type(initializer).from_config(config)
-            variable.assign(fresh(variable.shape, dtype=variable.dtype))
-            initialized += 1
-        generator = getattr(layer, "seed_generator", None)
-        if generator is not None:
-            seed = int(rng.integers(np.iinfo(np.int32).max))
-            generator.state.assign(np.array([seed, 0], dtype=generator.state.dtype))
-    if initialized != len(model.trainable_variables):
-        raise RuntimeError(
-            f"Initialized {initialized} of {len(model.trainable_variables)} weights: the "
-            "network has a layer without kernel/bias initializers."
-        )
-
-
-def _resolve_image_shape(image_shape, n_features, nd_shape):
-    """The (height, width, channels) that each row of X is reshaped to."""
-    if image_shape is None:
-        if nd_shape is not None:
-            shape = tuple(nd_shape)
-            return shape + (1,) if len(shape) == 2 else shape
-        side = math.isqrt(n_features)
-        if side * side != n_features:
-            raise ValueError(
-                f"image_shape=None infers a square one-channel image, but X has "
-                f"{n_features} features, not a square number. Pass image_shape="
-                "(height, width) or (height, width, channels) whose product is the "
-                "number of features (one entry may be -1, as in numpy.reshape), or "
-                "X as an array of shape (n_samples, height, width[, channels])."
-            )
-        return (side, side, 1)
-    shape = tuple(int(size) for size in image_shape)
-    if len(shape) == 2:
-        shape = shape + (1,)
-    if shape.count(-1) > 1 or any(size == 0 or size < -1 for size in shape):
-        raise ValueError(
-            f"image_shape must be (height, width) or (height, width, channels) of "
-            f"positive ints, at most one of them -1; got {image_shape!r}."
-        )
-    known = math.prod(size for size in shape if size != -1)
-    if -1 in shape:
-        if n_features % known:
-            raise ValueError(f"image_shape={image_shape!r} cannot hold X's {n_features} features.")
-        shape = tuple(n_features // known if size == -1 else size for size in shape)
-    if math.prod(shape) != n_features:
-        raise ValueError(
-            f"image_shape={image_shape!r} has {math.prod(shape)} pixels, but X has "
-            f"{n_features} features."
-        )
-    if nd_shape is not None and math.prod(nd_shape) != n_features:
-        raise ValueError(f"X's image shape {nd_shape} does not match image_shape.")
-    return shape
 
 
 class CNNClassifier(ClassifierMixin, BaseWrapper):
@@ -337,9 +136,9 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
         Seed of the initial weights, dropout and shuffling. An int gives
         identical ``predict_proba`` on every fit, in any process, on CPU.
         None: every fit differs.
-    verbose : int, default=0
-        Keras' progress output (0 silent, 1 progress bar, 2 one line per
-        epoch).
+    verbose : {"auto", 0, 1, 2}, default=0
+        Keras' progress output: 0 silent, 1 progress bar, 2 one line per
+        epoch, "auto" Keras's choice (1 in a plain process).
     optimizer : str or keras.optimizers.Optimizer class, default="adam"
         Keras optimizer, configured through ``optimizer__*`` parameters.
     metrics : list, default=None
@@ -537,7 +336,7 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
         else:
             X = validate_data(self, X, reset=reset, dtype=np.float32)
         if reset:
-            self.image_shape_ = _resolve_image_shape(
+            self.image_shape_ = resolve_image_shape(
                 self.image_shape, self.n_features_in_, nd_shape
             )
         elif nd_shape is not None:
@@ -553,34 +352,16 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
     # The model
     # ------------------------------------------------------------------
     def _keras_build_fn(self, compile_kwargs):
-        layers = keras.layers
-        height, width, _ = self.image_shape_
-        # Fixed layer names: networks of equal settings then have equal
-        # configs and share one training twin.
-        inputs = keras.Input(shape=self.image_shape_, name="images")
-        hidden = inputs
-        for block in range(self.n_conv_blocks):
-            kernel = _pair(self.kernel_size)
-            pool = _pair(self.pool_size)
-            height, width = (height - kernel[0] + 1) // pool[0], (width - kernel[1] + 1) // pool[1]
-            if height < 1 or width < 1:
-                raise ValueError(
-                    f"Images of shape {self.image_shape_} are too small for "
-                    f"n_conv_blocks={self.n_conv_blocks} blocks of kernel_size="
-                    f"{self.kernel_size} and pool_size={self.pool_size}: block "
-                    f"{block + 1} has nothing left to convolve."
-                )
-            hidden = layers.Conv2D(self.filters, kernel, activation="relu", name=f"conv_{block}")(
-                hidden
-            )
-            hidden = layers.MaxPooling2D(pool, name=f"pool_{block}")(hidden)
-        hidden = layers.Flatten(name="flatten")(hidden)
-        hidden = layers.Dense(self.dense_units, activation="relu", name="hidden")(hidden)
-        if self.dropout > 0:
-            hidden = layers.Dropout(self.dropout, name="dropout")(hidden)
-        outputs = layers.Dense(self.n_classes_, activation="softmax", name="classes")(hidden)
-        model = keras.Model(inputs, outputs, name="cnn")
-
+        model = build_lesson_network(
+            self.image_shape_,
+            self.n_classes_,
+            filters=self.filters,
+            kernel_size=self.kernel_size,
+            pool_size=self.pool_size,
+            n_conv_blocks=self.n_conv_blocks,
+            dense_units=self.dense_units,
+            dropout=self.dropout,
+        )
         optimizer = compile_kwargs["optimizer"]
         if not hasattr(self, "optimizer__learning_rate"):
             optimizer.learning_rate = self.learning_rate
@@ -598,19 +379,21 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
         # SciKeras's version reads the loss from get_params(); here the loss
         # is fixed, so the optimizer and metrics are routed the same way and
         # the loss is added.
-        from scikeras._utils import (
-            get_metric_class,
-            get_optimizer_class,
-            route_params,
-            try_to_convert_strings_to_classes,
-            unflatten_params,
+        get_metric_class, get_optimizer_class, route_params, to_classes, unflatten_params = (
+            import_private("scikeras._utils", name)
+            for name in (
+                "get_metric_class",
+                "get_optimizer_class",
+                "route_params",
+                "try_to_convert_strings_to_classes",
+                "unflatten_params",
+            )
         )
-
         params = self.get_params()
 
         def instantiate(destination, items, to_class, strict):
             return unflatten_params(
-                items=try_to_convert_strings_to_classes(items, to_class),
+                items=to_classes(items, to_class),
                 params=route_params(
                     params, destination=destination, pass_filter=set(), strict=strict
                 ),
@@ -628,7 +411,7 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
 
     def _build_keras_model(self):
         # SciKeras would seed (and set TF_DETERMINISTIC_OPS) itself when
-        # _random_state is set; fit seeds with _seeded instead.
+        # _random_state is set; fit seeds with seeded() instead.
         self._random_state = None
         self._network_is_new = True
         return super()._build_keras_model()
@@ -667,13 +450,13 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
 
     def _fit_shared_network(self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs):
         own_model = self.model_
-        twin = _twin_for(own_model)
-        with twin.lock:
+        shared = shared_network_for(own_model)
+        with shared.lock:
             if self._network_is_new:
-                twin.start_fresh(np.random.default_rng(self._network_seed))
+                shared.start_fresh(np.random.default_rng(self._network_seed))
             else:
-                twin.load(own_model)
-            self.model_ = twin.model
+                shared.load(own_model)
+            self.model_ = shared.model
             try:
                 super()._fit_keras_model(
                     X,
@@ -686,7 +469,7 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
                 )
             finally:
                 self.model_ = own_model
-            twin.store(own_model)
+            shared.store(own_model)
         self._network_is_new = False
 
     def _predict_raw(self, X, **kwargs):
@@ -695,10 +478,10 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
                 f"This {type(self).__name__} instance is not fitted yet. Call 'fit' first."
             )
         own_model = self.model_
-        twin = _twin_for(own_model)
-        with twin.lock:
-            twin.model.set_weights(own_model.get_weights())
-            self.model_ = twin.model
+        shared = shared_network_for(own_model)
+        with shared.lock:
+            shared.model.set_weights(own_model.get_weights())
+            self.model_ = shared.model
             try:
                 return super()._predict_raw(X, **kwargs)
             finally:
@@ -707,7 +490,7 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
     # ------------------------------------------------------------------
     # Public API
     # ------------------------------------------------------------------
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None, **kwargs):
         """Build a new network and train it on (X, y).
 
@@ -742,7 +525,7 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
         # Initial weights come from this seed (or fresh entropy), the rest of
         # the randomness (shuffling, dropout order) from the seeded globals.
         self._network_seed = seed
-        with _seeded(seed):
+        with seeded(seed):
             super().fit(X, y, sample_weight=sample_weight, **kwargs)
         return self
 
@@ -770,7 +553,7 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
         if not self.initialized_:
             self.classes_ = None if classes is None else np.unique(classes)
             seed = self._network_seed = draw_seed(self.random_state)
-        with _seeded(seed):
+        with seeded(seed):
             super().partial_fit(X, y, sample_weight=sample_weight, **kwargs)
         return self
 
@@ -835,6 +618,3 @@ class _NonFiniteLossGuard(keras.callbacks.Callback):
             self.epoch, self.loss = epoch, float(loss)
             self.model.stop_training = True
 
-
-def _pair(size):
-    return (size, size) if isinstance(size, numbers.Integral) else tuple(size)

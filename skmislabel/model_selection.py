@@ -12,10 +12,10 @@ from sklearn.base import clone, is_classifier
 from sklearn.exceptions import FitFailedWarning
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import check_cv
-from sklearn.utils import Bunch, _safe_indexing, indexable
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions, validate_params
+from sklearn.utils import Bunch, indexable
 from sklearn.utils.multiclass import check_classification_targets
 
+from ._compat import HasMethods, Interval, StrOptions, safe_indexing, validate_params
 from ._noise_models import NOISE_TYPES
 from .noise import LabelNoiseInjector
 from .pipeline import make_pipeline
@@ -187,8 +187,8 @@ def _seed_random_states(estimator, seed):
 def _fit_and_score(pipeline, X, y, train, test, scorer, task, error_score):
     pipeline.set_params(labelnoiseinjector__random_state=task["noise_seed"])
     _seed_random_states(pipeline.steps[-1][1], task["model_seed"])
-    X_train, y_train = _safe_indexing(X, train), _safe_indexing(y, train)
-    X_test, y_test = _safe_indexing(X, test), _safe_indexing(y, test)
+    X_train, y_train = safe_indexing(X, train), safe_indexing(y, train)
+    X_test, y_test = safe_indexing(X, test), safe_indexing(y, test)
     row = dict(task, error="")
     start = time.perf_counter()
     try:

@@ -112,14 +112,16 @@ K x K.
 import numbers
 
 import numpy as np
-from sklearn.base import BaseEstimator, OneToOneFeatureMixin, _fit_context
-from sklearn.utils._param_validation import Interval, StrOptions, validate_params
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin
 from sklearn.utils.validation import check_array, check_consistent_length, validate_data
 
+from ._compat import Interval, StrOptions, fit_context, imblearn_sampler_tags, validate_params
 from ._noise_models import NOISE_TYPES, build_noise_model
 from ._random import draw_seed
 from ._sampling import draw_flips
 from ._targets import encode_targets
+
+__all__ = ["LabelNoiseInjector", "flip_labels"]
 
 _PARAMETER_CONSTRAINTS = {
     "noise_rate": [Interval(numbers.Real, 0, 1, closed="both"), dict, None],
@@ -440,7 +442,7 @@ class LabelNoiseInjector(OneToOneFeatureMixin, BaseEstimator):
         self.fit_resample(X, y)
         return self
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     def fit_resample(self, X, y):
         """Return X untouched and a noisy copy of y.
 
@@ -510,21 +512,12 @@ class LabelNoiseInjector(OneToOneFeatureMixin, BaseEstimator):
         return _realised_transition_matrix(*flipped)
 
     def __sklearn_tags__(self):
-        from imblearn.utils._tags import InputTags, SamplerTags, Tags
-        from sklearn.utils._tags import TargetTags
-
-        tags = Tags(
-            estimator_type="sampler",
-            target_tags=TargetTags(required=True),
-            sampler_tags=SamplerTags(),
-            input_tags=InputTags(
-                two_d_array=True,
-                three_d_array=True,
-                sparse=True,
-                dataframe=True,
-                string=True,
-                categorical=True,
-                allow_nan=True,
-            ),
+        return imblearn_sampler_tags(
+            two_d_array=True,
+            three_d_array=True,
+            sparse=True,
+            dataframe=True,
+            string=True,
+            categorical=True,
+            allow_nan=True,
         )
-        return tags

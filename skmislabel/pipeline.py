@@ -10,6 +10,8 @@ cannot train on corrupted labels.
 from imblearn.pipeline import Pipeline as _ImblearnPipeline
 from imblearn.pipeline import make_pipeline as _imblearn_make_pipeline
 
+__all__ = ["Pipeline", "make_pipeline"]
+
 
 class Pipeline(_ImblearnPipeline):
     """A pipeline that corrupts training labels and scores on clean ones.

@@ -1,5 +1,12 @@
 """Tests for skmislabel/cnn.py: the lesson's CNN as a scikit-learn classifier."""
 
+import pytest
+
+from skmislabel._compat import CNN_EXTRA_MESSAGE
+
+pytest.importorskip("scikeras", reason=CNN_EXTRA_MESSAGE)
+pytest.importorskip("tensorflow", reason=CNN_EXTRA_MESSAGE)
+
 import pickle
 import random
 import subprocess
@@ -8,15 +15,18 @@ import textwrap
 
 import numpy as np
 import pandas as pd
-import pytest
 import scipy.sparse as sp
 from sklearn.base import ClassifierMixin, clone, is_classifier
 from sklearn.datasets import load_digits
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, check_cv, cross_val_score
 from sklearn.utils import get_tags
+from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skmislabel import CNNClassifier, LabelNoiseInjector, make_pipeline
-from skmislabel import cnn as cnn_module
+from skmislabel import _keras_runtime
+from skmislabel.cnn import clear_network_cache
+
+pytestmark = pytest.mark.cnn
 
 SMALL = dict(filters=8, dense_units=32, epochs=2, learning_rate=3e-3)
 
@@ -82,16 +92,18 @@ def test_image_arrays_are_accepted(digits, shape):
     np.testing.assert_array_equal(clf.predict(images), clf.predict(X[:300]))
 
 
+# The shape rules themselves are tested without TensorFlow in
+# test_image_shape.py; these check that fit raises them.
 BAD_IMAGE_SHAPES = [
     (dict(), 10, "image_shape=None infers a square one-channel image, but X has 10"),
-    (dict(image_shape=(3, 3)), 10, "image_shape=\\(3, 3\\) has 9 pixels, but X has 10"),
-    (dict(image_shape=(-1, 3)), 10, "cannot hold X's 10 features"),
     (dict(image_shape=(-1, -1)), 16, "at most one of them -1"),
     (dict(n_conv_blocks=3), 64, "too small for n_conv_blocks=3"),
 ]
 
 
-@pytest.mark.parametrize("params, n_features, message", BAD_IMAGE_SHAPES)
+@pytest.mark.parametrize(
+    "params, n_features, message", BAD_IMAGE_SHAPES, ids=["not-square", "two-minus-ones", "too-small"]
+)
 def test_bad_image_shapes_name_the_parameter(params, n_features, message):
     X = np.random.default_rng(0).random((20, n_features))
     with pytest.raises(ValueError, match=message):
@@ -253,11 +265,27 @@ def test_equal_architectures_share_one_training_network(digits):
     first = CNNClassifier(**SMALL, random_state=0).fit(X[:200], y[:200])
     second = CNNClassifier(**SMALL, random_state=1).fit(X[:200], y[:200])
     assert first.model_ is not second.model_
-    assert cnn_module._twin_for(first.model_) is cnn_module._twin_for(second.model_)
+    shared = _keras_runtime.shared_network_for
+    assert shared(first.model_) is shared(second.model_)
     # Each estimator keeps its own weights: the second fit did not change the first.
     assert not np.array_equal(first.predict_proba(X), second.predict_proba(X))
     refit = clone(first).fit(X[:200], y[:200])
     np.testing.assert_array_equal(refit.predict_proba(X), first.predict_proba(X))
+
+
+def test_clear_network_cache_keeps_fitted_estimators_working(digits):
+    X, y = digits
+    clf = CNNClassifier(**SMALL, random_state=0).fit(X[:200], y[:200])
+    before = clf.predict_proba(X)
+    network = _keras_runtime.shared_network_for(clf.model_)
+    assert clear_network_cache() >= 1
+    assert clear_network_cache() == 0
+    # A new shared network is built on demand; the estimator's own weights
+    # give the same predictions, and a refit the same model.
+    np.testing.assert_array_equal(clf.predict_proba(X), before)
+    assert _keras_runtime.shared_network_for(clf.model_) is not network
+    refit = clone(clf).fit(X[:200], y[:200])
+    np.testing.assert_array_equal(refit.predict_proba(X), before)
 
 
 def test_tf_threads_applies_in_a_fresh_process():
@@ -341,3 +369,38 @@ def test_loss_turning_nan_raises_naming_the_input_scale(digits):
         clf.predict(X[:5])
     # The same estimator (and the shared network) trains normally afterwards.
     assert clf.fit(X[:300], y[:300]).score(X[:300], y[:300]) > 0.5
+
+
+# --------------------------------------------------------------------------
+# scikit-learn's estimator checks
+# --------------------------------------------------------------------------
+# Small and seeded; a 1 x n_features image with 1x1 kernels accepts the
+# checks' data of any width.
+SMALL_CNN = CNNClassifier(
+    image_shape=(1, -1),
+    kernel_size=1,
+    pool_size=1,
+    filters=4,
+    dense_units=16,
+    epochs=5,
+    batch_size=16,
+    learning_rate=0.05,
+    random_state=0,
+)
+
+CNN_EXPECTED_FAILURES = {
+    "check_sample_weight_equivalence_on_dense_data": (
+        "minibatch SGD: a weight of 2 scales one gradient step, a repeated sample "
+        "takes part in two steps and changes the batches, so the fits differ"
+    ),
+    "check_estimator_tags_renamed": (
+        "upstream: scikeras 0.13's BaseWrapper defines _more_tags without "
+        "__sklearn_tags__; CNNClassifier defines __sklearn_tags__, which is what "
+        "scikit-learn >= 1.6 reads"
+    ),
+}
+
+
+@parametrize_with_checks([SMALL_CNN], expected_failed_checks=lambda _: CNN_EXPECTED_FAILURES)
+def test_sklearn_estimator_checks(estimator, check):
+    check(estimator)

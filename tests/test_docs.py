@@ -6,15 +6,31 @@ would escape both, so none is allowed.
 """
 
 import doctest
+import importlib.util
 import re
 from pathlib import Path
 
-import matplotlib
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = sorted((ROOT / "docs").rglob("*.rst"))
 OPTIONS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+
+needs_matplotlib = pytest.mark.skipif(
+    importlib.util.find_spec("matplotlib") is None,
+    reason='the page draws plots: pip install "skmislabel[plot]"',
+)
+
+
+def _page(page):
+    """A page as a test parameter, marked by the extras its snippets need."""
+    text = page.read_text()
+    marks = []
+    if "CNNClassifier" in text:
+        marks.append(pytest.mark.cnn)
+    if "plotting" in text or "matplotlib" in text:
+        marks.append(needs_matplotlib)
+    return pytest.param(page, marks=marks, id=str(page.relative_to(ROOT / "docs")))
 
 
 def test_pages_were_found():
@@ -29,13 +45,12 @@ def test_every_python_snippet_is_a_doctest(page):
     )
 
 
-@pytest.mark.parametrize(
-    "page",
-    [page for page in PAGES if ">>>" in page.read_text()],
-    ids=lambda page: str(page.relative_to(ROOT / "docs")),
-)
+@pytest.mark.parametrize("page", [_page(page) for page in PAGES if ">>>" in page.read_text()])
 def test_doctests_of_the_page_pass(page, tmp_path, monkeypatch):
-    matplotlib.use("Agg")
+    if importlib.util.find_spec("matplotlib"):
+        import matplotlib
+
+        matplotlib.use("Agg")
     monkeypatch.chdir(tmp_path)
     result = doctest.testfile(str(page), module_relative=False, optionflags=OPTIONS, verbose=False)
     assert result.attempted > 0

@@ -1,5 +1,6 @@
 """The documentation's example scripts run (tiny mode) and draw their figures."""
 
+import importlib.util
 import os
 import subprocess
 import sys
@@ -20,7 +21,21 @@ def test_every_example_is_listed():
     assert sorted(path.name for path in EXAMPLES.glob("*.py")) == sorted(FIGURES)
 
 
-@pytest.mark.parametrize("script", sorted(FIGURES))
+def _script(script):
+    """A script as a test parameter; the CNN ones carry the cnn marker."""
+    text = (EXAMPLES / script).read_text()
+    marks = [pytest.mark.cnn] if "CNNClassifier" in text else []
+    if FIGURES[script] or "matplotlib" in text:
+        marks.append(
+            pytest.mark.skipif(
+                importlib.util.find_spec("matplotlib") is None,
+                reason='the example draws a figure: pip install "skmislabel[plot]"',
+            )
+        )
+    return pytest.param(script, marks=marks, id=script)
+
+
+@pytest.mark.parametrize("script", [_script(script) for script in sorted(FIGURES)])
 def test_example_runs(script, tmp_path):
     env = {**os.environ, "SKMISLABEL_EXAMPLES_QUICK": "1", "SKMISLABEL_EXAMPLES_OUT": str(tmp_path)}
     result = subprocess.run(

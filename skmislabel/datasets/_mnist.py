@@ -10,7 +10,8 @@ from pathlib import Path
 
 import numpy as np
 from sklearn.utils import Bunch
-from sklearn.utils._param_validation import StrOptions, validate_params
+
+from .._compat import StrOptions, validate_params
 
 SUBSETS = ("train", "test", "all")
 
