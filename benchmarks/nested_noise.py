@@ -45,9 +45,13 @@ def _per_repeat_scores(make_estimator, X, y, repeats, independent):
     kwargs = dict(cv=5, n_repeats=repeats, n_jobs=-1)
     if independent:
         low = noise_curve(make_estimator(), X, y, noise_rates=[0.1], random_state=0, **kwargs).frame
-        high = noise_curve(make_estimator(), X, y, noise_rates=[0.2], random_state=1, **kwargs).frame
+        high = noise_curve(
+            make_estimator(), X, y, noise_rates=[0.2], random_state=1, **kwargs
+        ).frame
     else:
-        both = noise_curve(make_estimator(), X, y, noise_rates=[0.1, 0.2], random_state=0, **kwargs).frame
+        both = noise_curve(
+            make_estimator(), X, y, noise_rates=[0.1, 0.2], random_state=0, **kwargs
+        ).frame
         low, high = both[both["noise_rate"] == 0.1], both[both["noise_rate"] == 0.2]
     return [frame.groupby("repeat")["test_score"].mean().to_numpy() for frame in (low, high)]
 

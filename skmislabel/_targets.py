@@ -6,6 +6,7 @@ function that writes noisy codes back into a container of the same kind:
 same type, dtype, shape, index and name. It never modifies its input.
 """
 
+import numbers
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -90,7 +91,7 @@ def _encode_values(values, classes):
         integers = values.view(np.uint8) if values.dtype.kind == "b" else values
         low, high = int(integers.min()), int(integers.max())
         if high - low < _MAX_LOOKUP_RANGE:
-            shifted = integers - low if low else integers
+            shifted = integers.astype(np.int64, copy=False) - low if low else integers
             counts = np.bincount(shifted, minlength=high - low + 1)
             present = np.flatnonzero(counts)
             lookup = np.zeros(counts.shape[0], dtype=_small_code_dtype(present.size))
@@ -116,6 +117,39 @@ def _encode_values(values, classes):
     return codes, classes_, counts
 
 
+def _integer_classes(classes, label_dtype):
+    """``classes`` in the integer dtype of y, converted element by element.
+
+    ``np.asarray`` turns a list mixing small ints and ints of 2**63 or more
+    into float64, which rounds them; here each element is checked to be a
+    whole number that ``label_dtype`` holds, as a Python int, so nothing is
+    rounded. None when ``classes`` is not a sequence of numbers.
+    """
+    info = np.iinfo(label_dtype) if label_dtype.kind in "iu" else None
+    values = []
+    for element in np.asarray(classes, dtype=object).ravel().tolist():
+        if isinstance(element, (bool, np.bool_)) or not isinstance(
+            element, (numbers.Integral, numbers.Real)
+        ):
+            return None
+        if isinstance(element, numbers.Integral):
+            value = int(element)
+        elif float(element).is_integer():
+            value = int(element)
+        else:
+            raise ValueError(
+                f"classes contains labels that y's dtype {label_dtype} cannot hold: "
+                f"{element!r} is not a whole number."
+            )
+        if info is not None and not info.min <= value <= info.max:
+            raise ValueError(
+                f"classes contains labels that y's dtype {label_dtype} cannot hold: "
+                f"{value} is outside {info.min} to {info.max}."
+            )
+        values.append(value)
+    return np.array(values, dtype=label_dtype)
+
+
 def _check_classes(classes, label_dtype):
     classes_ = np.asarray(classes)
     if classes_.ndim != 1 or classes_.size == 0:
@@ -124,6 +158,11 @@ def _check_classes(classes, label_dtype):
         )
     if classes_.dtype.kind in "fc" and np.isnan(classes_).any():
         raise ValueError("classes must not contain NaN.")
+    if label_dtype.kind in "iu" and classes_.dtype.kind in "fO":
+        # Float or object classes for integer labels: convert exactly.
+        exact = _integer_classes(classes, label_dtype)
+        if exact is not None:
+            classes_ = exact
     unique = np.unique(classes_)
     if unique.size != classes_.size:
         raise ValueError(f"classes must not repeat a label; got {classes_.tolist()}.")
@@ -248,7 +287,7 @@ def _encode_series(series, classes):
             # encoders treat the categories as the class list.
             classes = np.asarray(categories)
         else:
-            not_categories = [c for c in np.asarray(classes) if c not in categories]
+            not_categories = [c for c in np.asarray(classes).tolist() if c not in categories]
             if not_categories:
                 raise ValueError(
                     f"classes {not_categories} are not categories of the "

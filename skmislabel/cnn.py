@@ -336,9 +336,7 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
         else:
             X = validate_data(self, X, reset=reset, dtype=np.float32)
         if reset:
-            self.image_shape_ = resolve_image_shape(
-                self.image_shape, self.n_features_in_, nd_shape
-            )
+            self.image_shape_ = resolve_image_shape(self.image_shape, self.n_features_in_, nd_shape)
         elif nd_shape is not None:
             expected = self.image_shape_
             if tuple(nd_shape) not in (expected, expected[:2] if expected[2] == 1 else None):
@@ -617,4 +615,3 @@ class _NonFiniteLossGuard(keras.callbacks.Callback):
         if loss is not None and not math.isfinite(float(loss)):
             self.epoch, self.loss = epoch, float(loss)
             self.model.stop_training = True
-

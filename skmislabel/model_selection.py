@@ -48,7 +48,11 @@ RESULT_COLUMNS = (
     "error",
 )
 # The arrays of noise_curve's result, from the columns of its frame.
-_ARRAY_COLUMNS = {"train_scores": "train_score", "test_scores": "test_score", "flip_rates": "flip_rate"}
+_ARRAY_COLUMNS = {
+    "train_scores": "train_score",
+    "test_scores": "test_score",
+    "flip_rates": "flip_rate",
+}
 # Parameters that say how a fit is executed, not what it computes (random
 # states are recorded as seeds): left out of config_fingerprint, so that a
 # sweep can be resumed with another n_jobs.

@@ -22,8 +22,7 @@ from sklearn.model_selection import GridSearchCV, StratifiedKFold, check_cv, cro
 from sklearn.utils import get_tags
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skmislabel import CNNClassifier, LabelNoiseInjector, make_pipeline
-from skmislabel import _keras_runtime
+from skmislabel import CNNClassifier, LabelNoiseInjector, _keras_runtime, make_pipeline
 from skmislabel.cnn import clear_network_cache
 
 pytestmark = pytest.mark.cnn
@@ -102,7 +101,9 @@ BAD_IMAGE_SHAPES = [
 
 
 @pytest.mark.parametrize(
-    "params, n_features, message", BAD_IMAGE_SHAPES, ids=["not-square", "two-minus-ones", "too-small"]
+    "params, n_features, message",
+    BAD_IMAGE_SHAPES,
+    ids=["not-square", "two-minus-ones", "too-small"],
 )
 def test_bad_image_shapes_name_the_parameter(params, n_features, message):
     X = np.random.default_rng(0).random((20, n_features))

@@ -58,8 +58,14 @@ def test_import_star_gives_the_public_names_only():
 
 @pytest.mark.parametrize(
     "module_name",
-    ["skmislabel", "skmislabel.noise", "skmislabel.pipeline", "skmislabel.model_selection",
-     "skmislabel.datasets", "skmislabel.plotting"],
+    [
+        "skmislabel",
+        "skmislabel.noise",
+        "skmislabel.pipeline",
+        "skmislabel.model_selection",
+        "skmislabel.datasets",
+        "skmislabel.plotting",
+    ],
 )
 def test_every_public_module_declares_all(module_name):
     module = importlib.import_module(module_name)

@@ -16,7 +16,16 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.tree import DecisionTreeClassifier
 
 from skmislabel import LabelNoiseInjector
-from skmislabel.model_selection import RESULT_COLUMNS, ResumeMismatchError, noise_curve
+from skmislabel.model_selection import (
+    PROVENANCE_COLUMNS,
+    RESULT_COLUMNS,
+    TASK_COLUMNS,
+    ResumeMismatchError,
+    noise_curve,
+)
+
+# The columns that differ between two runs of the same fits.
+TIMINGS = ["fit_time", "score_time"]
 
 
 @pytest.fixture(scope="module")
@@ -44,14 +53,9 @@ def test_shapes_columns_and_falling_score(digits):
         frame.groupby("noise_rate")["flip_rate"].mean().to_numpy(), rates, atol=0.01
     )
     # The frame and the arrays hold the same numbers.
-    np.testing.assert_allclose(
-        frame.sort_values(["noise_rate", "repeat", "fold"])["test_score"].to_numpy(),
-        test_scores.ravel(),
-    )
-    np.testing.assert_allclose(
-        frame.sort_values(["noise_rate", "repeat", "fold"])["flip_rate"].to_numpy(),
-        results.flip_rates.ravel(),
-    )
+    in_task_order = frame.sort_values(list(TASK_COLUMNS))
+    np.testing.assert_allclose(in_task_order["test_score"].to_numpy(), test_scores.ravel())
+    np.testing.assert_allclose(in_task_order["flip_rate"].to_numpy(), results.flip_rates.ravel())
 
 
 def test_scores_are_taken_on_clean_labels(digits):
@@ -78,8 +82,7 @@ def test_repeats_draw_new_noise_and_model_seeds_from_random_state(digits):
     frame = noise_curve(DecisionTreeClassifier(), X, y, random_state=0, **kwargs).frame
     assert frame["noise_seed"].nunique() == 3 and frame["model_seed"].nunique() == 3
     again = noise_curve(DecisionTreeClassifier(), X, y, random_state=0, **kwargs).frame
-    timings = ["fit_time", "score_time"]
-    pd.testing.assert_frame_equal(frame.drop(columns=timings), again.drop(columns=timings))
+    pd.testing.assert_frame_equal(frame.drop(columns=TIMINGS), again.drop(columns=TIMINGS))
     other = noise_curve(DecisionTreeClassifier(), X, y, random_state=1, **kwargs).frame
     assert not np.array_equal(frame["test_score"], other["test_score"])
     np.random.seed(0)
@@ -121,7 +124,9 @@ def test_dask_backend_gives_the_same_numbers(digits):
         Client(cluster),
     ):
         with joblib.parallel_config(backend="dask"):
-            distributed = noise_curve(DecisionTreeClassifier(), X, y, n_jobs=-1, **kwargs).test_scores
+            distributed = noise_curve(
+                DecisionTreeClassifier(), X, y, n_jobs=-1, **kwargs
+            ).test_scores
     np.testing.assert_array_equal(serial, distributed)
 
 
@@ -168,10 +173,7 @@ def test_callback_and_resume(digits):
         KNeighborsClassifier(), X, y, callback=rerun.append, resume_from=partial, **kwargs
     ).frame
     assert [row["noise_rate"] for row in rerun] == [0.4, 0.4]
-    pd.testing.assert_frame_equal(
-        resumed.drop(columns=["fit_time", "score_time"]),
-        full.drop(columns=["fit_time", "score_time"]),
-    )
+    pd.testing.assert_frame_equal(resumed.drop(columns=TIMINGS), full.drop(columns=TIMINGS))
 
 
 class _FailsOnSmallTrainingSets(KNeighborsClassifier):
@@ -276,7 +278,7 @@ def test_repeat_seeds_do_not_depend_on_n_repeats(digits):
     kwargs = dict(noise_rates=[0.0, 0.3], cv=2, random_state=7)
     two = noise_curve(DecisionTreeClassifier(), X, y, n_repeats=2, **kwargs).frame
     three = noise_curve(DecisionTreeClassifier(), X, y, n_repeats=3, **kwargs).frame
-    columns = ["noise_rate", "repeat", "fold", "noise_seed", "model_seed", "test_score"]
+    columns = [*TASK_COLUMNS, *PROVENANCE_COLUMNS, "test_score"]
     first_two = three[three["repeat"] < 2][columns].reset_index(drop=True)
     pd.testing.assert_frame_equal(two[columns], first_two)
 
@@ -314,8 +316,7 @@ def test_resume_reruns_incomplete_and_failed_rows(digits):
         KNeighborsClassifier(), X, y, resume_from=damaged, callback=rerun.append, **kwargs
     ).frame
     assert len(rerun) == 3
-    timings = ["fit_time", "score_time"]
-    pd.testing.assert_frame_equal(resumed.drop(columns=timings), full.drop(columns=timings))
+    pd.testing.assert_frame_equal(resumed.drop(columns=TIMINGS), full.drop(columns=TIMINGS))
 
 
 @pytest.mark.parametrize(

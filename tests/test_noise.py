@@ -1,11 +1,14 @@
 """Tests for skmislabel/noise.py: flip_labels and LabelNoiseInjector."""
 
+from collections import Counter
+
 import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from scipy import stats
 from sklearn.base import clone
 
 from skmislabel import LabelNoiseInjector, flip_labels
@@ -108,6 +111,49 @@ BAD_INPUT = [
     (dict(noise_rate=None), ValueError, "noise_rate=None is only allowed with"),
     (dict(classes=[0, 1]), ValueError, "y contains labels \\[2\\] that are not in classes"),
     (dict(classes=[0, 0, 1, 2]), ValueError, "classes must not repeat a label"),
+    (dict(classes=[]), ValueError, "classes must be a non-empty 1-D .*got shape \\(0,\\)"),
+    (dict(classes=[[0, 1, 2]]), ValueError, "classes must be a non-empty 1-D .*\\(1, 3\\)"),
+    (dict(classes=[0, 1, 2, np.nan]), ValueError, "classes must not contain NaN"),
+    (
+        dict(noise_rate={0: "high"}),
+        TypeError,
+        "noise_rate\\[0\\] must be a real number in \\[0, 1\\]; got 'high' of type str",
+    ),
+    (dict(noise_rate={0: True}), TypeError, "noise_rate\\[0\\] .*got True of type bool"),
+    (
+        dict(noise_type="mapping", class_mapping={}),
+        ValueError,
+        "class_mapping must be a non-empty dict",
+    ),
+    (
+        dict(noise_type="mapping", class_mapping={0: []}),
+        ValueError,
+        "class_mapping\\[0\\] must name at least one class",
+    ),
+    (
+        dict(noise_type="mapping", class_mapping={0: [1, 1]}),
+        ValueError,
+        "class_mapping\\[0\\] repeats a class: \\[1, 1\\]",
+    ),
+    (
+        dict(noise_type="mapping", class_mapping={0: [[1]]}),
+        ValueError,
+        "class_mapping\\[0\\] names class \\[1\\], which is not one of the classes",
+    ),
+    (
+        dict(noise_type="transition_matrix", noise_rate=None, transition_matrix=[["a"] * 3] * 3),
+        ValueError,
+        "transition_matrix must be a numeric array-like",
+    ),
+    (
+        dict(
+            noise_type="transition_matrix",
+            noise_rate=None,
+            transition_matrix=pd.DataFrame(T3, index=[0, 0, 1], columns=[0, 1, 2]),
+        ),
+        ValueError,
+        "transition_matrix index \\(true classes\\) repeat labels \\[0\\]",
+    ),
     (
         dict(
             noise_type="transition_matrix",
@@ -146,6 +192,12 @@ BAD_TARGETS = [
     (np.array(["a", None, "b"] * 4, dtype=object), ValueError, "y contains missing"),
     (pd.Series([1, 2, None] * 4, dtype="Int64"), ValueError, "y contains missing"),
     (np.array([], dtype=int), ValueError, "(?i)found (array with )?0 sample"),
+    (
+        pd.DataFrame({"a": [0, 1] * 5, "b": [1, 0] * 5}),
+        ValueError,
+        "y as a DataFrame must have exactly one column; got 2",
+    ),
+    (np.zeros((10, 2, 2)), ValueError, "y must be 1-D .*got shape \\(10, 2, 2\\)"),
     (None, ValueError, "requires y to be passed"),
 ]
 
@@ -158,6 +210,31 @@ def test_bad_targets_raise(y, err_type, err_msg):
     n_samples = 10 if y is None else len(y)
     with pytest.raises(err_type, match=err_msg):
         LabelNoiseInjector(random_state=0).fit_resample(np.zeros((n_samples, 2)), y)
+
+
+@pytest.mark.parametrize(
+    "y, classes, err_msg",
+    [
+        (np.eye(3)[[0, 1, 2] * 4], [0, 1, 2], "classes cannot be combined with one-hot y"),
+        (
+            pd.Series(pd.Categorical(["x", "y"] * 5)),
+            ["x", "y", "w"],
+            "classes \\['w'\\] are not categories of the categorical y",
+        ),
+    ],
+    ids=["one-hot", "categorical"],
+)
+def test_classes_must_agree_with_the_classes_y_defines(y, classes, err_msg):
+    with pytest.raises(ValueError, match=err_msg):
+        flip_labels(y, classes=classes, random_state=0)
+
+
+def test_error_messages_list_at_most_20_classes():
+    y = np.repeat(np.arange(25), 2)
+    with pytest.raises(
+        ValueError, match="classes \\[0, 1, .*, 19, \\.\\.\\. \\(25 classes\\)\\]\\.$"
+    ):
+        flip_labels(y, noise_type="mapping", class_mapping={0: 99})
 
 
 def test_x_and_y_of_different_lengths_raise():
@@ -290,6 +367,74 @@ def test_property_apportionment_is_the_reference_schedule(class_counts, raw_rate
     _assert_exact_counts(flip_counts, class_counts * rates, total)
 
 
+# The exact sampler's fallbacks: paths that a natural input takes with a
+# probability of 1e-9 or only on float ties, forced by patching the module.
+# Too few candidates below the first threshold (a 6-sigma event): the classes
+# and the unstratified draw fall back to scanning every sample.
+TOO_FEW_CANDIDATES = {"_CANDIDATE_MARGIN_SD": 0.0, "_CANDIDATE_MARGIN_MIN": -1e9}
+# Too few priority bits to pack (class, priority, index) into a uint64 sort key.
+LEXSORT_ORDER = {"_MIN_PRIORITY_BITS": 65}
+# The schedule's idle slots miscounted (float ties): the rounded-up flips go to
+# the pending classes with the earliest deadlines.
+FLOAT_TIE_GUARD = {"_idle_slot_times": lambda *args: np.empty(0)}
+# Quotas 8.51, 11.5, 2.99, 23 and 11.1, 6.5, 0, 25: both have rounded-up flips.
+ONE_RATE, PER_CLASS_RATES = 0.23, {0: 0.3, 1: 0.13, 3: 0.25}
+EXACT_FALLBACKS = [
+    pytest.param(TOO_FEW_CANDIDATES, True, ONE_RATE, True, id="too-few-candidates-stratified"),
+    pytest.param(
+        TOO_FEW_CANDIDATES, True, PER_CLASS_RATES, True, id="too-few-candidates-per-class-rates"
+    ),
+    pytest.param(TOO_FEW_CANDIDATES, False, ONE_RATE, True, id="too-few-candidates-unstratified"),
+    pytest.param(
+        TOO_FEW_CANDIDATES,
+        False,
+        PER_CLASS_RATES,
+        True,
+        id="too-few-candidates-unstratified-per-class-rates",
+    ),
+    pytest.param(LEXSORT_ORDER, True, ONE_RATE, True, id="lexsort-stratified"),
+    pytest.param(LEXSORT_ORDER, False, ONE_RATE, True, id="lexsort-unstratified"),
+    pytest.param(FLOAT_TIE_GUARD, True, ONE_RATE, False, id="float-tie-guard"),
+    pytest.param(
+        FLOAT_TIE_GUARD, True, PER_CLASS_RATES, False, id="float-tie-guard-per-class-rates"
+    ),
+]
+
+
+@pytest.mark.parametrize("patches, stratify, noise_rate, same_draw", EXACT_FALLBACKS)
+def test_exact_fallbacks_keep_the_count_rules(
+    monkeypatch, patches, stratify, noise_rate, same_draw
+):
+    """The fallbacks change the speed, never the rules: the total is the
+    rounded sum of the quotas, each class gets the floor or the ceiling of
+    its own (stratified), and rate-0 classes never flip. Where the fallback
+    only finds the same labels another way, the draw is the very same."""
+    counts = np.array([37, 50, 13, 100])
+    y = _labels(counts, seed=5)
+    if isinstance(noise_rate, dict):
+        rates = np.array([noise_rate.get(label, 0.0) for label in range(4)])
+    else:
+        rates = np.full(4, noise_rate)
+    quotas = counts * rates
+    total = np.floor(quotas.sum() + 0.5)
+    params = dict(noise_rate=noise_rate, stratify=stratify)
+    usual = [flip_labels(y, random_state=seed, **params) for seed in range(10)]
+    for name, value in patches.items():
+        monkeypatch.setattr(f"skmislabel._sampling.{name}", value)
+    for seed, (usual_noisy, usual_mask) in enumerate(usual):
+        y_noisy, mask = flip_labels(y, random_state=seed, **params)
+        realised = np.bincount(y[mask], minlength=4)
+        if stratify:
+            _assert_exact_counts(realised, quotas, total)
+        else:
+            assert mask.sum() == total
+            assert np.all(realised[rates == 0] == 0)
+        assert (y_noisy[mask] != y[mask]).all()
+        if same_draw:
+            np.testing.assert_array_equal(mask, usual_mask)
+            np.testing.assert_array_equal(y_noisy, usual_noisy)
+
+
 @pytest.mark.parametrize("noise_type", NOISE_TYPES_WITH_RATE + ["mapping"])
 def test_exact_targets_are_balanced_within_one_per_cell(noise_type):
     y = _labels([103, 58, 77, 91, 40])
@@ -416,26 +561,35 @@ def test_stratify_false_exact_total_and_random_class_split():
     np.testing.assert_allclose(per_class.mean(axis=0), [100, 100, 50], rtol=0.1)
 
 
-@pytest.mark.parametrize("noise_type", NOISE_TYPES_WITH_RATE)
+# Zero cells, and a class that never flips.
+USER_TRANSITION = np.array(
+    [[0.5, 0.3, 0.2, 0.0], [0.1, 0.6, 0.2, 0.1], [0.0, 0.0, 1.0, 0.0], [0.25, 0.25, 0.25, 0.25]]
+)
+
+
+@pytest.mark.parametrize("noise_type", NOISE_TYPES_WITH_RATE + ["transition_matrix"])
 def test_bernoulli_matches_transition_matrix_within_binomial_tolerance(noise_type):
     n_per_class = 4000
     y = _labels([n_per_class] * 4)
-    transition = build_transition_matrix(np.arange(4), noise_type, 0.3)
+    if noise_type == "transition_matrix":
+        transition = USER_TRANSITION
+        params = dict(noise_rate=None, noise_type=noise_type, transition_matrix=transition)
+    else:
+        transition = build_transition_matrix(np.arange(4), noise_type, 0.3)
+        params = dict(noise_rate=0.3, noise_type=noise_type)
     counts = np.zeros((4, 4))
     n_seeds = 5
     for seed in range(n_seeds):
-        injector = LabelNoiseInjector(
-            noise_rate=0.3, noise_type=noise_type, sampling="bernoulli", random_state=seed
-        ).fit(np.zeros((len(y), 1)), y)
+        injector = LabelNoiseInjector(sampling="bernoulli", random_state=seed, **params).fit(
+            np.zeros((len(y), 1)), y
+        )
         counts += injector.transition_matrix_ * n_per_class
     n = n_per_class * n_seeds
     standard_error = np.sqrt(transition * (1 - transition) / n)
     assert np.all(np.abs(counts / n - transition) <= 5 * standard_error + 1e-12)
     # Bernoulli counts vary from draw to draw, exact ones do not.
     flips = [
-        flip_labels(
-            y, noise_rate=0.3, noise_type=noise_type, sampling="bernoulli", random_state=seed
-        )[1].sum()
+        flip_labels(y, sampling="bernoulli", random_state=seed, **params)[1].sum()
         for seed in range(5)
     ]
     assert len(set(flips)) > 1
@@ -505,6 +659,107 @@ def test_classes_absent_from_y_are_targets():
 
 
 # --------------------------------------------------------------------------
+# Randomness, tested statistically: fixed seeds make every outcome
+# deterministic, and alpha = 1e-4 keeps a correct sampler far from failing.
+# --------------------------------------------------------------------------
+ALPHA = 1e-4
+
+
+def _uniformity_p_value(counts, n_replicates, population=np.inf):
+    """p-value of "every slot of ``counts`` is hit with the same probability".
+
+    ``counts[j]`` sums ``n_replicates`` indicators of one probability ``p``: it
+    is binomial, with ``1 - p`` times the (Poisson) variance that Pearson's
+    statistic assumes. When each replicate hits a fixed number of slots of a
+    ``population`` (exact sampling), its indicators are drawn without
+    replacement, which widens deviations from the mean by ``population /
+    (population - 1)``. Corrected for both, the statistic is chi-square with
+    ``len(counts) - 1`` degrees of freedom.
+    """
+    p = counts.sum() / (n_replicates * counts.shape[0])
+    pearson = stats.chisquare(counts).statistic
+    return stats.chi2.sf(pearson * (1 - 1 / population) / (1 - p), counts.shape[0] - 1)
+
+
+N_REPLICATED_CLASSES, N_MEMBERS = 50, 40
+# Two flip probabilities pooled make the test slightly conservative.
+HALF_RATES = {label: 0.25 if label % 2 else 0.125 for label in range(N_REPLICATED_CLASSES)}
+MEMBER_SAMPLINGS = [
+    (dict(sampling="exact", stratify=True), 0.25, N_MEMBERS),
+    (dict(sampling="exact", stratify=False), 0.25, N_REPLICATED_CLASSES * N_MEMBERS),
+    (dict(sampling="exact", stratify=False), HALF_RATES, N_REPLICATED_CLASSES * N_MEMBERS),
+    (dict(sampling="bernoulli"), 0.25, np.inf),
+    (dict(sampling="bernoulli"), HALF_RATES, np.inf),
+]
+
+
+@pytest.mark.parametrize(
+    "sampling, noise_rate, population",
+    MEMBER_SAMPLINGS,
+    ids=[
+        "stratified",
+        "unstratified",
+        "unstratified-per-class-rates",
+        "bernoulli",
+        "bernoulli-per-class-rates",
+    ],
+)
+def test_flips_are_uniform_over_the_members_of_a_class(sampling, noise_rate, population):
+    """Which members of a class flip is left to chance: none is favoured by
+    its position (taking the first, the last or every 4th members fails, and
+    so does a tilt that flips the last member 1/6 less often than the first).
+
+    ``y`` interleaves 50 classes of 40 labels, so label ``l`` is member
+    ``l // 50`` of its class, and each draw is 50 replicates of one class.
+    """
+    y = np.tile(np.arange(N_REPLICATED_CLASSES), N_MEMBERS)
+    member = np.arange(y.shape[0]) // N_REPLICATED_CLASSES
+    n_seeds = 100
+    flips_per_member = np.zeros(N_MEMBERS, dtype=np.int64)
+    for seed in range(n_seeds):
+        _, mask = flip_labels(y, noise_rate=noise_rate, random_state=seed, **sampling)
+        flips_per_member += np.bincount(member[mask], minlength=N_MEMBERS)
+    if sampling.get("stratify"):
+        # 10 flips per class and draw, by the count rules.
+        assert flips_per_member.sum() == n_seeds * N_REPLICATED_CLASSES * 10
+    p_value = _uniformity_p_value(flips_per_member, n_seeds * N_REPLICATED_CLASSES, population)
+    assert p_value > ALPHA, (p_value, flips_per_member)
+
+
+@pytest.mark.parametrize(
+    "sampling, noise_rate",
+    [
+        (dict(sampling="exact", stratify=True), 0.1),
+        (dict(sampling="exact", stratify=False), 0.1),
+        (dict(sampling="bernoulli"), 0.9),
+    ],
+    ids=["stratified", "unstratified", "bernoulli"],
+)
+def test_symmetric_targets_are_uniform_over_the_other_classes_across_seeds(sampling, noise_rate):
+    """A flipped label goes to each other class with probability 1 / (K - 1):
+    the off-diagonal cells of each true class's row of (true, new) counts fit
+    a uniform distribution. At rate 0.1 exact stratified sampling flips one
+    label per class, so its new label is the random round-robin start, and
+    never starting at the last target (the lesson's ``randint(0, 9)`` bug)
+    fails; Bernoulli targets are independent, and rate 0.9 gives them the
+    power to see a target drawn with probability 0.31 instead of 0.25.
+    """
+    n_classes = 5
+    y = np.tile(np.arange(n_classes), 10)
+    cells = np.zeros((n_classes, n_classes), dtype=np.int64)
+    for seed in range(200):
+        y_noisy, mask = flip_labels(y, noise_rate=noise_rate, random_state=seed, **sampling)
+        np.add.at(cells, (y[mask], y_noisy[mask]), 1)
+    off_diagonal = ~np.eye(n_classes, dtype=bool)
+    assert cells[~off_diagonal].sum() == 0
+    expected = np.repeat(cells.sum(axis=1) / (n_classes - 1), n_classes - 1)
+    # Pearson's test of the rows (K - 1 cells each) taken together: one
+    # degree of freedom per row is fixed by its total.
+    p_value = stats.chisquare(cells[off_diagonal], expected, ddof=n_classes - 1).pvalue
+    assert p_value > ALPHA, (p_value, cells)
+
+
+# --------------------------------------------------------------------------
 # Containers, dtypes, immutability, determinism.
 # --------------------------------------------------------------------------
 @pytest.mark.parametrize(
@@ -529,6 +784,81 @@ def test_arrays_keep_dtype_and_are_not_modified(y):
     assert set(np.unique(y_noisy)) <= set(np.unique(y))
 
 
+INT64 = np.iinfo(np.int64)
+# Three classes each, at the ends of their dtype, or too close together for
+# float64 to tell apart (2**53 + 1 is not a float64): a pass through floats
+# would merge or move them.
+WIDE_INTEGER_CLASSES = [
+    pytest.param(np.array([2**63, 2**63 + 1, 2**64 - 1], dtype=np.uint64), id="uint64-above-2**63"),
+    pytest.param(np.array([2**64 - 3, 2**64 - 2, 2**64 - 1], dtype=np.uint64), id="uint64-max"),
+    pytest.param(np.array([INT64.min, INT64.min + 1, INT64.min + 2]), id="int64-min"),
+    pytest.param(np.array([INT64.max - 2, INT64.max - 1, INT64.max]), id="int64-max"),
+    pytest.param(np.array([INT64.min, 0, INT64.max]), id="int64-min-and-max"),
+    pytest.param(np.array([0, 10**18 - 1, 10**18]), id="0-to-1e18"),
+    pytest.param(np.array([2**53, 2**53 + 1, 2**53 + 2]), id="beyond-float64"),
+    pytest.param(np.array([0, 7, 2**32 - 1], dtype=np.uint32), id="uint32-full-range"),
+    pytest.param(np.array([-(2**15), 0, 2**15 - 1], dtype=np.int16), id="int16-full-range"),
+    pytest.param(np.array([-128, 0, 127], dtype=np.int8), id="int8-full-range"),
+]
+
+
+@pytest.mark.parametrize("container", ["ndarray", "series", "list"])
+@pytest.mark.parametrize("classes", WIDE_INTEGER_CLASSES)
+def test_wide_integer_labels_keep_their_exact_values(classes, container):
+    """Integer labels never pass through floats: y_noisy keeps y's dtype, kept
+    labels are the very same, and each flipped label is exactly another
+    class. At rate 0.5 each class flips 10 of its 20 labels, 5 to each other
+    class (round robin), so two classes merged or moved would show."""
+    y_array = np.tile(classes, 20)
+    y = {"ndarray": y_array, "series": pd.Series(y_array), "list": y_array.tolist()}[container]
+    y_noisy, mask = flip_labels(y, noise_rate=0.5, random_state=0)
+    if container == "list":
+        assert isinstance(y_noisy, list)
+    else:
+        assert y_noisy.dtype == y_array.dtype
+    # Python ints compare exactly whatever the dtype.
+    labels, noisy_labels = y_array.tolist(), [int(label) for label in y_noisy]
+    np.testing.assert_array_equal(mask, [a != b for a, b in zip(labels, noisy_labels)])
+    flips = Counter((a, b) for a, b in zip(labels, noisy_labels) if a != b)
+    values = classes.tolist()
+    assert flips == {(a, b): 5 for a in values for b in values if a != b}
+    injector = LabelNoiseInjector(noise_rate=0.5, random_state=0).fit(y_array[:, None], y_array)
+    assert injector.classes_.dtype == y_array.dtype
+    assert injector.classes_.tolist() == sorted(values)
+
+
+@pytest.mark.parametrize(
+    "classes",
+    [
+        pytest.param(np.array([1, 2**63 + 1, 2**63 + 3], dtype=np.uint64), id="uint64-array"),
+        # np.asarray would turn these Python ints into float64, where
+        # 2**63 + 1 and 2**63 + 3 are one number.
+        pytest.param([1, 2**63 + 1, 2**63 + 3], id="python-ints"),
+    ],
+)
+def test_named_wide_integer_classes_keep_their_exact_values(classes):
+    y = np.array([2**63 + 1, 1] * 10, dtype=np.uint64)
+    y_noisy, mask = flip_labels(y, noise_rate=1.0, classes=classes, random_state=0)
+    assert y_noisy.dtype == y.dtype and mask.all()
+    # Each class's 10 labels go round robin to its 2 other classes, 5 each.
+    assert Counter(y_noisy.tolist()) == {1: 5, 2**63 + 1: 5, 2**63 + 3: 10}
+
+
+@pytest.mark.parametrize(
+    "classes",
+    [
+        pytest.param(np.array([0, 1, 2, 2**63], dtype=np.uint64), id="uint64-array"),
+        # As float64, 2**63 would be written into int64 y as -2**63.
+        pytest.param([0, 1, 2, 2**63], id="python-ints"),
+        # As float64, 3.5 would be written into int64 y as 3.
+        pytest.param([0, 1, 2, 3.5], id="fraction"),
+    ],
+)
+def test_classes_that_integer_labels_cannot_hold_raise(classes):
+    with pytest.raises(ValueError, match="contains labels that y's dtype int64 cannot hold"):
+        flip_labels(Y3, classes=classes, random_state=0)
+
+
 def test_series_keeps_index_name_and_dtype():
     y = pd.Series(["a", "b", "c"] * 10, index=np.arange(30) * 3 + 1, name="label")
     y_noisy, mask = flip_labels(y, noise_rate=0.3, random_state=0)
@@ -536,6 +866,17 @@ def test_series_keeps_index_name_and_dtype():
     assert y_noisy.name == "label" and y_noisy.dtype == y.dtype
     pd.testing.assert_index_equal(y_noisy.index, y.index)
     assert (y_noisy != y).sum() == 9 == mask.sum()
+
+
+def test_single_column_dataframe_keeps_its_column_index_and_dtype():
+    y = pd.DataFrame({"label": np.array([3, 5, 7] * 10, dtype=np.int16)}, index=np.arange(30) * 2)
+    y_noisy, mask = flip_labels(y, noise_rate=0.3, random_state=0)
+    assert isinstance(y_noisy, pd.DataFrame)
+    pd.testing.assert_index_equal(y_noisy.columns, y.columns)
+    pd.testing.assert_index_equal(y_noisy.index, y.index)
+    assert y_noisy["label"].dtype == np.int16
+    np.testing.assert_array_equal(mask, (y_noisy != y)["label"].to_numpy())
+    assert mask.sum() == 9
 
 
 def test_categorical_series_keeps_categories_and_uses_unused_ones():
@@ -657,8 +998,7 @@ def test_property_mapping_flips_only_mapped_classes_to_their_targets(
         for source, (target, keep) in enumerate(zip(mapping_targets, mapped))
         if keep and target != source
     }
-    if not mapping:
-        return
+    assume(mapping)
     y_noisy, mask = flip_labels(
         y,
         noise_rate=rate,
