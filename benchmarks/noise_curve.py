@@ -380,6 +380,7 @@ def _check_rows_belong_to_run(rows, args, cv_splits):
     from skmislabel import LabelNoiseInjector, make_pipeline
     from skmislabel.model_selection import (
         PROVENANCE_COLUMNS,
+        TASK_COLUMNS,
         config_fingerprint,
         repeat_seeds,
         split_fingerprint,
@@ -396,10 +397,7 @@ def _check_rows_belong_to_run(rows, args, cv_splits):
     fingerprints = [split_fingerprint(train, test) for train, test in cv_splits]
     rates = np.asarray(args.rates)
     for record in rows.to_dict("records"):
-        task = {
-            name: record[name]
-            for name in ("estimator", "noise_type", "noise_rate", "repeat", "fold")
-        }
+        task = {name: record[name] for name in TASK_COLUMNS}
         belongs = (
             record["estimator"] in args.estimators
             and record["noise_type"] in args.noise_types
@@ -519,7 +517,9 @@ def _plot(frame, path):
 
     from skmislabel.plotting import CleanVsNoisyDisplay, NoiseCurveDisplay
 
-    rates = frame["noise_rate"].to_numpy()
+    # The Displays count failed fits (rows with an error) as missing; the
+    # comparison panel needs fits that succeeded at both rates.
+    rates = frame.loc[frame["error"].fillna("") == "", "noise_rate"].to_numpy()
     compare = np.isclose(rates, 0).any() and np.isclose(rates, 0.1).any()
     figure, axes = plt.subplots(
         1, 2 if compare else 1, figsize=(12 if compare else 7, 4.5), squeeze=False
@@ -716,7 +716,7 @@ def _run_locked(args):
     summary = _summary_table(frame)
     failed = frame[frame["error"].fillna("") != ""]
     if len(failed) < len(frame):
-        _plot(frame[frame["error"].fillna("") == ""], png_path)
+        _plot(frame, png_path)
     report.update(
         status="complete" if failed.empty else "complete with failed fits",
         wall_time_s=wall_time,

@@ -11,4 +11,4 @@ collect_ignore = []
 if _missing("tensorflow", "keras", "scikeras"):
     collect_ignore += ["cnn.py", "_keras_runtime.py", "_network.py"]
 if _missing("matplotlib"):
-    collect_ignore += ["plotting.py"]
+    collect_ignore += ["plotting"]

@@ -11,9 +11,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from skmislabel.model_selection import PROVENANCE_COLUMNS, TASK_COLUMNS
+
+BENCHMARKS_EXTRA = 'the benchmarks need the benchmarks extra: pip install ".[benchmarks]"'
+pytest.importorskip("tqdm", reason=BENCHMARKS_EXTRA)
+pytest.importorskip("matplotlib", reason=BENCHMARKS_EXTRA)
+
 ROOT = Path(__file__).resolve().parents[1]
 NOISE_CURVE = ROOT / "benchmarks" / "noise_curve.py"
-TASK = ["estimator", "noise_type", "noise_rate", "repeat", "fold"]
+TASK = list(TASK_COLUMNS)
 
 
 def _run(*args, **kwargs):
@@ -22,6 +28,7 @@ def _run(*args, **kwargs):
     )
 
 
+@pytest.mark.cnn  # --quick trains the CNN by default
 def test_quick_run_writes_csv_png_and_json(tmp_path):
     result = _run("--quick", "--out", str(tmp_path))
     assert result.returncode == 0, result.stderr
@@ -34,6 +41,7 @@ def test_quick_run_writes_csv_png_and_json(tmp_path):
     assert "test accuracy" in result.stdout
 
 
+@pytest.mark.cnn  # slow enough to be interrupted mid-run
 @pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGKILL], ids=["ctrl-c", "kill"])
 def test_interrupted_run_resumes_without_lost_or_duplicated_rows(tmp_path, stop_signal):
     args = ["--quick", "--rates", "0", "0.1", "0.2", "0.3", "--out", str(tmp_path)]
@@ -93,7 +101,7 @@ def test_resume_extends_a_run_with_more_repeats_and_keeps_its_rows(knn_run, tmp_
     after = pd.read_csv(tmp_path / "noise_curve.csv")
     assert len(after) == 2 * len(before) and set(after["repeat"]) == {0, 1}
     first = after[after["repeat"] == 0].reset_index(drop=True)
-    columns = [*TASK, "test_score", "noise_seed", "model_seed", "fit_time"]
+    columns = [*TASK, "test_score", *PROVENANCE_COLUMNS, "fit_time"]
     pd.testing.assert_frame_equal(first[columns], before[columns])
 
 
@@ -274,6 +282,7 @@ def test_a_crash_leaves_the_json_failed_not_running(tmp_path, monkeypatch):
     assert report["status"] == "failed" and "MemoryError: simulated" in report["error"]
 
 
+@pytest.mark.cnn
 def test_resume_refuses_rows_of_other_epochs_even_without_the_json(tmp_path):
     args = ["--quick", "--estimator", "cnn", "--rates", "0", "--out", str(tmp_path)]
     assert _run(*args, "--epochs", "1").returncode == 0

@@ -54,7 +54,8 @@ print(
     .to_string()
 )
 
-display = NoiseCurveDisplay.from_results(results)
+# One fit per rate (one split, one repeat): there is no spread to draw.
+display = NoiseCurveDisplay.from_results(results, std_display_style=None)
 display.ax_.set_title("CNN on MNIST: test accuracy by noise type")
 display.figure_.tight_layout()
 OUT.mkdir(parents=True, exist_ok=True)
