@@ -53,6 +53,10 @@ def test_doctests_of_the_page_pass(page, tmp_path, monkeypatch):
         matplotlib.use("Agg")
     monkeypatch.chdir(tmp_path)
     result = doctest.testfile(str(page), module_relative=False, optionflags=OPTIONS, verbose=False)
+    if importlib.util.find_spec("matplotlib"):
+        import matplotlib.pyplot as plt
+
+        plt.close("all")
     assert result.attempted > 0
     assert result.failed == 0, (
         f"{result.failed} of {result.attempted} examples of {page.name} failed"

@@ -85,7 +85,9 @@ def test_every_public_module_declares_all(module_name):
         and not isinstance(value, type(module))
         and callable(value)
     }
-    assert defined_here <= set(module.__all__)
+    # CNNClassifier is cached here once used, and left out of __all__ on
+    # purpose: `import *` must not import TensorFlow.
+    assert defined_here - {"CNNClassifier"} <= set(module.__all__)
 
 
 def test_public_names_are_what_they_say():
