@@ -316,12 +316,10 @@ def _parse_float(text):
 
 
 def _column_parsers(columns):
-    integers = {"repeat", "fold", "noise_seed", "model_seed"}
-    texts = {"estimator", "noise_type", "split_fingerprint", "config_fingerprint", "error"}
-    return {
-        column: str if column in texts else _parse_int if column in integers else _parse_float
-        for column in columns
-    }
+    from skmislabel.model_selection import RESULT_TYPES
+
+    parse = {str: str, int: _parse_int, float: _parse_float}
+    return {column: parse[RESULT_TYPES[column]] for column in columns}
 
 
 def _read_results(path, columns):

@@ -23,6 +23,7 @@ from .pipeline import make_pipeline
 __all__ = [
     "PROVENANCE_COLUMNS",
     "RESULT_COLUMNS",
+    "RESULT_TYPES",
     "TASK_COLUMNS",
     "ResumeMismatchError",
     "config_fingerprint",
@@ -47,6 +48,13 @@ RESULT_COLUMNS = (
     *PROVENANCE_COLUMNS,
     "error",
 )
+# The Python type of each column, for reading a saved CSV back exactly.
+RESULT_TYPES = {
+    **dict.fromkeys(RESULT_COLUMNS, float),
+    **dict.fromkeys(("estimator", "noise_type", "split_fingerprint", "config_fingerprint"), str),
+    **dict.fromkeys(("repeat", "fold", "noise_seed", "model_seed"), int),
+    "error": str,
+}
 # The arrays of noise_curve's result, from the columns of its frame.
 _ARRAY_COLUMNS = {
     "train_scores": "train_score",

@@ -1,15 +1,20 @@
-"""Tests for skmislabel/plotting.py, drawn with the Agg backend."""
+"""Tests for skmislabel/plotting, drawn with the Agg backend.
 
-import sys
+What the Displays say when matplotlib is missing is tested in
+test_plotting_without_matplotlib.py, which runs in the core install too.
+"""
 
-import matplotlib
+import pytest
+
+matplotlib = pytest.importorskip(
+    "matplotlib", reason='the Displays need matplotlib: pip install "skmislabel[plot]"'
+)
 
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
 from matplotlib.colors import to_rgba  # noqa: E402
 from sklearn.datasets import load_digits  # noqa: E402
 from sklearn.neighbors import KNeighborsClassifier  # noqa: E402
@@ -687,38 +692,3 @@ def test_transition_matrix_nan_row_is_blank():
 
 
 # -- matplotlib is optional -----------------------------------------------------
-
-_ENTRY_POINTS = {
-    "NoiseCurveDisplay.plot": lambda: NoiseCurveDisplay(
-        noise_rates=[0.0], test_scores=[[1.0]]
-    ).plot(),
-    "NoiseCurveDisplay.from_results": lambda: NoiseCurveDisplay.from_results(_tidy({0.0: [1.0]})),
-    # X=None: the check must come before any computation.
-    "NoiseCurveDisplay.from_estimator": lambda: NoiseCurveDisplay.from_estimator(
-        KNeighborsClassifier(), None, None
-    ),
-    "CleanVsNoisyDisplay.plot": lambda: CleanVsNoisyDisplay(
-        clean_scores=[1.0], noisy_scores=[0.9], noise_rate=0.1
-    ).plot(),
-    "CleanVsNoisyDisplay.from_results": lambda: CleanVsNoisyDisplay.from_results(
-        _tidy({0.0: [1.0], 0.1: [0.9]})
-    ),
-    "CleanVsNoisyDisplay.from_estimator": lambda: CleanVsNoisyDisplay.from_estimator(
-        KNeighborsClassifier(), None, None
-    ),
-    "TransitionMatrixDisplay.plot": lambda: TransitionMatrixDisplay(np.eye(2)).plot(),
-    "TransitionMatrixDisplay.from_injector": lambda: TransitionMatrixDisplay.from_injector(
-        LabelNoiseInjector()
-    ),
-    "TransitionMatrixDisplay.from_labels": lambda: TransitionMatrixDisplay.from_labels(
-        [0, 1], [1, 0]
-    ),
-}
-
-
-@pytest.mark.parametrize("entry_point", list(_ENTRY_POINTS))
-def test_every_drawing_entry_point_says_matplotlib_is_missing(entry_point, monkeypatch):
-    monkeypatch.setitem(sys.modules, "matplotlib", None)
-    monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
-    with pytest.raises(ImportError, match=rf"^{entry_point} requires matplotlib\. "):
-        _ENTRY_POINTS[entry_point]()
