@@ -145,6 +145,8 @@ def _parse(argv):
             setattr(args, name, default)
     if any(not 0 <= rate <= 1 for rate in args.rates):
         parser.error(f"--rates must lie in [0, 1]; got {args.rates}")
+    if len(set(args.rates)) != len(args.rates):
+        parser.error(f"--rates must not repeat a rate; got {args.rates}")
     for name in ("repeats", "epochs", "batch_size", "n_jobs"):
         if getattr(args, name) is not None and getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be at least 1")

@@ -462,6 +462,11 @@ def noise_curve(
         raise ValueError(f"noise_rates must be a non-empty 1-D list; got {noise_rates!r}.")
     if np.isnan(noise_rates).any() or (noise_rates < 0).any() or (noise_rates > 1).any():
         raise ValueError(f"noise_rates must lie in [0, 1]; got {noise_rates.tolist()}.")
+    rounded = np.round(noise_rates, 12)
+    if np.unique(rounded).size != rounded.size:
+        # Two tasks would share a key: their rows would be indistinguishable.
+        repeated = sorted({float(r) for r in rounded if (rounded == r).sum() > 1})
+        raise ValueError(f"noise_rates must not repeat a rate; {repeated} appear twice or more.")
     if not is_classifier(estimator):
         raise TypeError(
             "estimator must be a classifier (or a pipeline ending in one): a noise "

@@ -82,6 +82,7 @@ def test_interrupted_run_resumes_without_lost_or_duplicated_rows(tmp_path, stop_
     "args, message",
     [
         (["--rates", "0", "1.5"], "--rates must lie in"),
+        (["--rates", "0", "0.1", "0.1"], "--rates must not repeat a rate"),
         (["--dataset", "cifar"], "invalid choice: 'cifar'"),
         (["--repeats", "0"], "--repeats must be at least 1"),
         (["--scheduler", "tcp://127.0.0.1:1"], "--scheduler needs --backend dask"),

@@ -324,6 +324,7 @@ def test_resume_reruns_incomplete_and_failed_rows(digits):
     [
         (dict(noise_rates=[0.1, 1.5]), "noise_rates must lie in \\[0, 1\\]"),
         (dict(noise_rates=[]), "non-empty"),
+        (dict(noise_rates=[0.0, 0.1, 0.1000000000001]), "must not repeat a rate; \\[0.1\\]"),
         (dict(noise_type="transition_matrix"), "'noise_type' parameter"),
         (dict(n_repeats=0), "'n_repeats' parameter"),
         (
