@@ -11,7 +11,12 @@ from numbers import Real
 
 import numpy as np
 
-NOISE_TYPES = ("symmetric", "uniform", "pairflip", "mapping", "transition_matrix")
+# Whether a label flips depends on its class only.
+CLASS_NOISE_TYPES = ("symmetric", "uniform", "pairflip", "mapping", "transition_matrix")
+# Whether and where a label flips depends on the sample's features too
+# (skmislabel._instance_noise): the model only holds the per-class rates.
+INSTANCE_NOISE_TYPES = ("part_dependent", "confidence", "pmd", "borderline")
+NOISE_TYPES = CLASS_NOISE_TYPES + INSTANCE_NOISE_TYPES
 
 # Rows of a user transition matrix must sum to 1 within this tolerance.
 ROW_SUM_TOLERANCE = 1e-8
@@ -191,11 +196,13 @@ class NoiseModel:
     ----------
     flip_rates : ndarray of shape (n_classes,)
         Probability that a label of each class changes, ``1 - T[k, k]``.
-    target_rule : {"others", "next", "listed", "matrix"}
+    target_rule : {"others", "next", "listed", "matrix", "instance"}
         ``"others"``: any of the K - 1 other classes (symmetric, uniform);
         ``"next"``: class ``k + 1``, the last to the first (pairflip);
         ``"listed"``: the classes of ``class_mapping[k]`` (mapping);
-        ``"matrix"``: drawn from the off-diagonal row of ``matrix``.
+        ``"matrix"``: drawn from the off-diagonal row of ``matrix``;
+        ``"instance"``: set per sample by an instance-dependent model, for
+        which ``flip_rates`` are the requested rates ``r_k``.
     matrix : ndarray of shape (n_classes, n_classes) or None
         The user's T, only for ``target_rule="matrix"``.
     """
@@ -256,6 +263,8 @@ class NoiseModel:
         for small K only."""
         if self.target_rule == "matrix":
             return self.matrix.copy()
+        if self.target_rule == "instance":
+            raise ValueError("An instance-dependent noise model has no transition matrix.")
         matrix = np.diag(1 - self.flip_rates)
         sources = np.flatnonzero(self.n_targets > 0)
         for source in sources:
@@ -293,7 +302,15 @@ def build_noise_model(classes, noise_type, noise_rate, transition_matrix=None, c
             f"class_mapping is only used with noise_type='mapping'; got noise_type={noise_type!r}."
         )
 
-    if noise_type == "transition_matrix":
+    if noise_type in INSTANCE_NOISE_TYPES:
+        if noise_rate is None:
+            raise ValueError(
+                f"noise_rate=None is only allowed with noise_type='transition_matrix'; "
+                f"noise_type={noise_type!r} needs a float in [0, 1] or a dict "
+                "{class: rate}."
+            )
+        model = NoiseModel(class_noise_rates(noise_rate, classes), "instance")
+    elif noise_type == "transition_matrix":
         if transition_matrix is None:
             raise ValueError(
                 "noise_type='transition_matrix' needs transition_matrix, a "
@@ -386,6 +403,8 @@ def flip_rates_of(transition_matrix):
 
 
 __all__ = [
+    "CLASS_NOISE_TYPES",
+    "INSTANCE_NOISE_TYPES",
     "NOISE_TYPES",
     "NoiseModel",
     "build_noise_model",

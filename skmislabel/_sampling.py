@@ -64,10 +64,7 @@ def draw_flips(codes, class_counts, model, *, sampling, stratify, seed):
     # Independent streams for samples and classes, so that what one of them
     # draws never shifts the other: both are drawn in full at every rate.
     sample_stream, class_stream = np.random.SeedSequence(seed).spawn(2)
-    class_rng = np.random.default_rng(class_stream)
-    hash_key = np.uint64(class_rng.integers(np.iinfo(np.int64).max))
-    tie_keys = class_rng.random(n_classes)
-    start_draws = class_rng.random(n_classes)
+    class_rng, hash_key, tie_keys, start_draws = _class_draws(class_stream, n_classes)
 
     flip_rates = model.flip_rates
     empty = np.empty(0, dtype=np.int64)
@@ -101,6 +98,17 @@ def draw_flips(codes, class_counts, model, *, sampling, stratify, seed):
         numbers = (starts[true_codes] + ranks) % n_targets
         new_codes = model.target_codes(true_codes, numbers)
     return flip_positions, new_codes
+
+
+def _class_draws(class_stream, n_classes):
+    """The per-class random numbers, in one fixed order: the generator (for
+    later draws), the hash key of the Bernoulli targets, the tie-break keys
+    of the apportionment and the round-robin starts."""
+    class_rng = np.random.default_rng(class_stream)
+    hash_key = np.uint64(class_rng.integers(np.iinfo(np.int64).max))
+    tie_keys = class_rng.random(n_classes)
+    start_draws = class_rng.random(n_classes)
+    return class_rng, hash_key, tie_keys, start_draws
 
 
 # --------------------------------------------------------------------------
@@ -421,3 +429,192 @@ def _matrix_targets_exact(model, true_codes, ranks, rng):
         blocks = np.repeat(np.arange(n_classes), cell_counts)
         new_codes[members] = blocks[ranks[members]]
     return new_codes
+
+
+# --------------------------------------------------------------------------
+# Instance-dependent noise: which samples flip, by their propensity.
+# --------------------------------------------------------------------------
+def draw_instance_flips(
+    codes,
+    class_counts,
+    flip_rates,
+    propensity,
+    *,
+    rate_scaled,
+    sampling,
+    stratify,
+    sample_stream,
+    class_stream,
+    describe,
+    fallback=None,
+):
+    """Positions that flip under an instance-dependent noise model.
+
+    The samples' uniform priorities ``u_i`` and the classes' tie-break keys
+    are the very numbers :func:`draw_flips` draws from the same two streams,
+    so the per-class counts of exact stratified sampling are those of the
+    class-conditional types, and a constant propensity flips the same samples
+    as symmetric noise.
+
+    Parameters
+    ----------
+    codes : ndarray of shape (n_samples,), dtype int64
+        True labels as positions in ``classes_``.
+    class_counts : ndarray of shape (n_classes,)
+    flip_rates : ndarray of shape (n_classes,)
+        The requested rate of each class.
+    propensity : ndarray of shape (n_samples,)
+        Flip propensities ``p_i`` in [0, 1].
+    rate_scaled : bool
+        True when ``p_i`` already is sample ``i``'s flip probability at the
+        requested rates (part_dependent): Bernoulli sampling then flips ``i``
+        when ``u_i < p_i``. False when ``p_i`` does not depend on the rate:
+        the weight of ``i`` is ``w_i = p_i * r_k / max(r)`` and Bernoulli
+        sampling flips ``i`` when ``u_i < min(1, s * w_i)``, the scale ``s``
+        making the expected total ``sum_k r_k n_k``.
+    sampling : {"exact", "bernoulli"}
+    stratify : bool
+    sample_stream, class_stream : numpy.random.SeedSequence
+        The streams :func:`draw_flips` spawns first and second.
+    describe : callable
+        ``describe(kind, max_rate=..., **numbers)`` returns the ValueError
+        raised when the rate cannot be reached.
+    fallback : callable, default=None
+        Exact sampling only: ``fallback(positions)`` returns
+        ``(order_keys, target_codes)`` for samples of propensity 0, which
+        then flip, smallest key first, when a class (stratified) or the draw
+        needs more flips than it has samples of positive propensity. Without
+        it (or where its key is infinite) that is an error.
+
+    Returns
+    -------
+    flip_positions : ndarray of int64, sorted
+    fallback_flips : tuple of two ndarrays of int64
+        The positions among ``flip_positions`` that the fallback chose, and
+        their targets.
+    """
+    n_classes = class_counts.shape[0]
+    _, _, tie_keys, _ = _class_draws(class_stream, n_classes)
+    priorities = np.random.default_rng(sample_stream).random(codes.shape[0])
+    top_rate = float(flip_rates.max(initial=0.0))
+    empty = np.empty(0, dtype=np.int64)
+    no_fallback = (empty, empty)
+    if top_rate <= 0:
+        return empty, no_fallback
+    if rate_scaled:
+        weights = propensity
+    else:
+        weights = propensity * (flip_rates / top_rate)[codes]
+    with np.errstate(divide="ignore", over="ignore"):
+        # Sequential Poisson sampling: the smallest u_i / w_i flip first.
+        # A zero weight (or one so small that the key overflows) never flips.
+        keys = np.where(weights > 0, priorities / np.where(weights > 0, weights, 1.0), np.inf)
+    can_flip = np.isfinite(keys)
+    # The expected number of flips per unit of the largest rate.
+    speed = float(class_counts @ (flip_rates / top_rate))
+
+    if sampling == "bernoulli":
+        if rate_scaled:
+            return np.flatnonzero(priorities < weights), no_fallback
+        expected = speed * top_rate
+        n_can_flip = int(can_flip.sum())
+        if expected > n_can_flip + 1e-9:
+            raise describe(
+                "bernoulli", expected=expected, available=n_can_flip, max_rate=n_can_flip / speed
+            )
+        scale = _bernoulli_scale(weights[can_flip], expected)
+        return np.flatnonzero(keys < scale), no_fallback
+
+    if stratify:
+        flip_counts = apportion_flips(class_counts, flip_rates, tie_keys)
+        available = np.bincount(codes[can_flip], minlength=n_classes)
+        short = flip_counts > available
+        extra = empty, empty
+        if short.any():
+            extra = _fallback_flips(
+                fallback, ~can_flip & short[codes], codes, flip_counts - available, n_classes
+            )
+            if extra is None:
+                raise describe(
+                    "stratified",
+                    needed=flip_counts,
+                    available=available,
+                    max_rate=_max_stratified_rate(class_counts, flip_rates, tie_keys, available),
+                    max_rate_unstratified=int(available.sum()) / speed,
+                )
+            flip_counts = np.minimum(flip_counts, available)
+        # By class, then by key; equal keys in position order.
+        order = np.lexsort((keys, codes))
+        sorted_codes = codes[order]
+        ranks = np.arange(order.shape[0]) - (np.cumsum(class_counts) - class_counts)[sorted_codes]
+        chosen = order[ranks < flip_counts[sorted_codes]]
+        return np.sort(np.concatenate((chosen, extra[0]))), extra
+
+    n_flips = int(np.floor(speed * top_rate + 0.5))
+    n_can_flip = int(can_flip.sum())
+    extra = empty, empty
+    if n_flips > n_can_flip:
+        candidates = ~can_flip & (flip_rates[codes] > 0)
+        extra = _fallback_flips(
+            fallback, candidates, np.zeros_like(codes), np.array([n_flips - n_can_flip]), 1
+        )
+        if extra is None:
+            raise describe(
+                "unstratified", needed=n_flips, available=n_can_flip, max_rate=n_can_flip / speed
+            )
+        n_flips = n_can_flip
+    chosen = np.argsort(keys, kind="stable")[:n_flips]
+    return np.sort(np.concatenate((chosen, extra[0]))), extra
+
+
+def _fallback_flips(fallback, candidates, groups, needed, n_groups):
+    """The ``needed[g]`` candidates of each group ``g`` with the smallest
+    fallback keys, and their targets; None when there is no fallback or too
+    few candidates have a finite key."""
+    if fallback is None:
+        return None
+    positions = np.flatnonzero(candidates)
+    order_keys, targets = fallback(positions)
+    finite = np.isfinite(order_keys)
+    groups = groups[positions]
+    if (np.bincount(groups[finite], minlength=n_groups) < np.maximum(needed, 0)).any():
+        return None
+    # By group, then key; equal keys in position order.
+    order = np.lexsort((order_keys, groups))
+    sorted_groups = groups[order]
+    sizes = np.bincount(groups, minlength=n_groups)
+    ranks = np.arange(order.shape[0]) - (np.cumsum(sizes) - sizes)[sorted_groups]
+    chosen = order[ranks < np.maximum(needed, 0)[sorted_groups]]
+    return positions[chosen], targets[chosen]
+
+
+def _bernoulli_scale(weights, expected):
+    """The scale ``s`` with ``sum_i min(1, s * w_i) = expected``, for positive
+    weights whose number is at least ``expected``: water-filling, the largest
+    weights saturate at 1 first."""
+    if expected <= 0:
+        return 0.0
+    descending = np.sort(weights)[::-1]
+    # tails[m] = sum of the weights after the m largest.
+    tails = np.cumsum(descending[::-1])[::-1]
+    saturated = np.arange(descending.shape[0])
+    scales = (expected - saturated) / tails
+    # With the m largest saturated, the scale must leave the next one below 1;
+    # the first m for which it does is the solution (the last m always does).
+    fits = scales * descending <= 1
+    return float(scales[np.argmax(fits)])
+
+
+def _max_stratified_rate(class_counts, flip_rates, tie_keys, available):
+    """The largest rate (all class rates scaled together) whose exact per-class
+    counts stay within ``available``: bisection, the counts grow with it."""
+    top_rate = float(flip_rates.max())
+    low, high = 0.0, 1.0 / top_rate
+    for _ in range(60):
+        middle = (low + high) / 2
+        counts = apportion_flips(class_counts, flip_rates * middle, tie_keys)
+        if (counts <= available).all():
+            low = middle
+        else:
+            high = middle
+    return low * top_rate

@@ -16,7 +16,7 @@ from sklearn.utils import Bunch, indexable
 from sklearn.utils.multiclass import check_classification_targets
 
 from ._compat import HasMethods, Interval, StrOptions, safe_indexing, validate_params
-from ._noise_models import NOISE_TYPES
+from ._noise_models import INSTANCE_NOISE_TYPES, NOISE_TYPES
 from .noise import LabelNoiseInjector
 from .pipeline import make_pipeline
 
@@ -344,10 +344,13 @@ def noise_curve(
         The ``noise_rate`` values of the injector (see :mod:`skmislabel.noise`
         for what a rate means for each noise type).
 
-    noise_type : {"symmetric", "uniform", "pairflip", "mapping"}, \
+    noise_type : {"symmetric", "uniform", "pairflip", "mapping", \
+            "part_dependent", "confidence", "pmd", "borderline"}, \
             default="symmetric"
         Noise model of the default injector. Ignored when ``injector`` is
-        given.
+        given. The instance-dependent types draw each training fold's noise
+        from its own features; configure their options (``noise_estimator``,
+        ``n_neighbors``, ...) with ``injector``.
 
     injector : LabelNoiseInjector, default=None
         A configured injector (for example ``noise_type="mapping"`` with its
@@ -547,7 +550,16 @@ def noise_curve(
 def _check_injector_on_targets(injector, X, y, noise_rates):
     """Draw the noise once on all of y at every rate, so that a setup error
     that would fail every fit (a mapping without class_mapping, a class the
-    mapping names but y lacks, ...) is raised before any fit, as itself."""
+    mapping names but y lacks, ...) is raised before any fit, as itself.
+
+    An instance-dependent injector is drawn at the highest rate only: its
+    propensities do not depend on the rate (part_dependent aside, whose are
+    cheap), only whether the rate can be reached does, and the highest rate
+    is the hardest to reach. Its model (for confidence and pmd, ``noise_cv``
+    fits of the noise estimator) then runs once here, not once per rate.
+    """
+    if injector.noise_type in INSTANCE_NOISE_TYPES:
+        noise_rates = [max(noise_rates)]
     for rate in noise_rates:
         clone(injector).set_params(noise_rate=float(rate), random_state=0).fit_resample(X, y)
 
