@@ -8,6 +8,14 @@ Then, for many classes (``--many-classes``, default 10,000 and 100,000 over
 1,000,000 labels), it times symmetric, uniform and pairflip noise at rate 0.1:
 these never build the K x K matrix, so time and memory stay linear in K.
 
+Then it times the instance-dependent types (``--instance-types``, default
+part_dependent and borderline) at rate 0.1 on 60,000 MNIST-sized samples:
+random float32 features of shape (60000, 784) with 10 classes, or the MNIST
+training images with ``--mnist PATH`` (an .npz with ``x_train`` and
+``y_train``), ``--instance-repeats`` times each (default 3). Each row reports
+seconds. An empty list skips a part: ``--sizes --many-classes`` times the
+instance-dependent rows only.
+
 For each size (10 classes) and rate (0.1, 0.4) it times
 ``flip_labels(y, noise_rate=rate, random_state=seed)`` and, when cleanlab is
 installed, ``cleanlab.benchmarking.noise_generation.generate_noisy_labels``
@@ -30,6 +38,9 @@ import skmislabel
 from skmislabel import flip_labels
 
 N_CLASSES = 10
+INSTANCE_NOISE_TYPES = ("part_dependent", "confidence", "pmd", "borderline")
+# MNIST's size: 28 x 28 pixels.
+N_PIXELS = 784
 
 
 def _time(function, *args, **kwargs):
@@ -44,17 +55,72 @@ def _symmetric_matrix(rate):
     return matrix
 
 
+def _instance_data(args):
+    """Features and labels for the instance-dependent rows, and their name."""
+    if args.mnist is not None:
+        with np.load(args.mnist) as data:
+            images, labels = data["x_train"], data["y_train"]
+        n_samples = min(args.instance_samples, images.shape[0])
+        return images[:n_samples].reshape(n_samples, -1), labels[:n_samples], "mnist"
+    rng = np.random.default_rng(0)
+    X = rng.random((args.instance_samples, N_PIXELS), dtype=np.float32)
+    y = rng.integers(0, N_CLASSES, args.instance_samples)
+    return X, y, "random float32"
+
+
+def _time_instance_noise(args):
+    """Seconds of flip_labels with each instance-dependent type at rate 0.1."""
+    rows = []
+    if not args.instance_types:
+        return rows
+    X, y, data_name = _instance_data(args)
+    print(f"{'noise_type':>15} {'n_samples':>10} {'n_features':>10} {'data':>15} {'seconds':>8}")
+    for noise_type in args.instance_types:
+        times = [
+            _time(flip_labels, y, X=X, noise_rate=0.1, noise_type=noise_type, random_state=seed)
+            for seed in range(args.instance_repeats)
+        ]
+        rows.append(
+            {
+                "noise_type": noise_type,
+                "n_samples": int(X.shape[0]),
+                "n_features": int(X.shape[1]),
+                "data": data_name,
+                "dtype": str(X.dtype),
+                "noise_rate": 0.1,
+                "skmislabel_median_s": float(np.median(times)),
+                "skmislabel_all_s": times,
+            }
+        )
+        print(
+            f"{noise_type:>15} {X.shape[0]:>10} {X.shape[1]:>10} {data_name:>15} "
+            f"{np.median(times):8.2f}"
+        )
+    return rows
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=7, help="runs of each (default 7)")
-    parser.add_argument("--sizes", type=int, nargs="+", default=[60_000, 10_000_000])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[60_000, 10_000_000])
     parser.add_argument("--rates", type=float, nargs="+", default=[0.1, 0.4])
     parser.add_argument("--many-classes", type=int, nargs="*", default=[10_000, 100_000])
     parser.add_argument("--many-classes-labels", type=int, default=1_000_000)
+    parser.add_argument(
+        "--instance-types",
+        nargs="*",
+        choices=INSTANCE_NOISE_TYPES,
+        default=["part_dependent", "borderline"],
+    )
+    parser.add_argument("--instance-samples", type=int, default=60_000)
+    parser.add_argument("--instance-repeats", type=int, default=3)
+    parser.add_argument(
+        "--mnist", type=Path, default=None, help="MNIST .npz instead of random features"
+    )
     parser.add_argument("--out", type=Path, default=Path("results/noise_speed.json"))
     args = parser.parse_args(argv)
-    if args.repeats < 1:
-        parser.error("--repeats must be at least 1")
+    if args.repeats < 1 or args.instance_repeats < 1:
+        parser.error("--repeats and --instance-repeats must be at least 1")
 
     try:
         from cleanlab.benchmarking.noise_generation import generate_noisy_labels
@@ -117,6 +183,8 @@ def main(argv=None):
                 f"{np.median(times):13.4f}"
             )
 
+    instance_rows = _time_instance_noise(args)
+
     report = {
         "benchmark": "noise_speed",
         "skmislabel": skmislabel.__version__,
@@ -127,6 +195,7 @@ def main(argv=None):
         "cleanlab": None if generate_noisy_labels is None else __import__("cleanlab").__version__,
         "rows": rows,
         "many_class_rows": many_class_rows,
+        "instance_rows": instance_rows,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2))
