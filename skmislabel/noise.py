@@ -143,9 +143,10 @@ are centred and scaled to unit variance
     truncated mean overshoots small rates: ``E q_i = 0.129`` for ``r = 0.1``
     and ``flip_rate_std = 0.1``, because the truncation at 0 cuts off the
     left tail; exact sampling flips exactly ``round(r n)`` labels all the
-    same. Use it to compare with the literature's IDN results; its targets
-    follow a random projection of the features, not what the samples look
-    like.
+    same. Which samples flip does not depend on their features (``q_i`` is
+    drawn independently of ``x_i``), only where they go, along a random
+    projection of the features, not what the samples look like. Use it to
+    compare with the literature's IDN results.
 
 ``"confidence"``
     Chen et al. (2021), in the style of Algan & Ulusoy (2020). ``P`` is the
