@@ -31,6 +31,8 @@ Examples::
     python benchmarks/noise_curve.py --quick
     python benchmarks/noise_curve.py --noise-type symmetric --noise-type pairflip \\
         --estimator cnn --estimator logreg --rates 0 0.2 0.4 --repeats 2
+    python benchmarks/noise_curve.py --noise-type symmetric --noise-type part_dependent \
+        --noise-type confidence --noise-type pmd --noise-type borderline --repeats 2
     python benchmarks/noise_curve.py --backend dask --n-jobs 2
 """
 
@@ -48,7 +50,17 @@ import numpy as np
 
 ESTIMATORS = ("cnn", "logreg", "knn")
 DATASETS = ("mnist", "mnist-full", "digits")
-NOISE_TYPES = ("symmetric", "uniform", "pairflip")
+# The noise types a rate sweeps: the class-conditional ones with a rate and
+# the instance-dependent ones (their options: --n-neighbors, --pmd-type, ...).
+NOISE_TYPES = (
+    "symmetric",
+    "uniform",
+    "pairflip",
+    "part_dependent",
+    "confidence",
+    "pmd",
+    "borderline",
+)
 # Measured with plain Keras on the lesson's data (5 epochs, batch 32, 3 seeds):
 # the reference the lesson's numbers are compared with.
 LESSON_REFERENCE = {"clean": (0.9705, 0.004), "lesson 10% (uniform randint(0, 9))": (0.9548, 0.003)}
@@ -74,7 +86,27 @@ def _parser():
         dest="noise_types",
         action="append",
         choices=NOISE_TYPES,
-        help="repeat to compare types (default: symmetric)",
+        help="repeat to compare types (default: symmetric); the instance-dependent "
+        "ones (part_dependent, confidence, pmd, borderline) follow each image",
+    )
+    parser.add_argument(
+        "--flip-rate-std",
+        type=float,
+        default=0.1,
+        help="part_dependent: std of the per-sample flip rates (default 0.1)",
+    )
+    parser.add_argument(
+        "--noise-cv",
+        type=int,
+        default=5,
+        help="confidence, pmd: folds of the out-of-fold probabilities of the "
+        "noise estimator, a scaled logistic regression (default 5)",
+    )
+    parser.add_argument(
+        "--pmd-type", choices=("I", "II", "III"), default="I", help="pmd: polynomial (default I)"
+    )
+    parser.add_argument(
+        "--n-neighbors", type=int, default=5, help="borderline: neighbours (default 5)"
     )
     parser.add_argument(
         "--rates",
@@ -147,9 +179,13 @@ def _parse(argv):
         parser.error(f"--rates must lie in [0, 1]; got {args.rates}")
     if len(set(args.rates)) != len(args.rates):
         parser.error(f"--rates must not repeat a rate; got {args.rates}")
-    for name in ("repeats", "epochs", "batch_size", "n_jobs"):
+    for name in ("repeats", "epochs", "batch_size", "n_jobs", "n_neighbors"):
         if getattr(args, name) is not None and getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be at least 1")
+    if args.noise_cv < 2:
+        parser.error(f"--noise-cv must be at least 2; got {args.noise_cv}")
+    if not args.flip_rate_std >= 0:
+        parser.error(f"--flip-rate-std must be at least 0; got {args.flip_rate_std}")
     if args.scheduler and args.backend != "dask":
         parser.error("--scheduler needs --backend dask")
     if not 0 <= args.seed < 2**32:
@@ -234,10 +270,29 @@ def _estimator(name, args):
     return KNeighborsClassifier()
 
 
+def _injector(noise_type, args):
+    """The injector of one noise type, with the options given on the command line."""
+    from skmislabel import LabelNoiseInjector
+
+    return LabelNoiseInjector(
+        noise_type=noise_type,
+        flip_rate_std=args.flip_rate_std,
+        noise_cv=args.noise_cv,
+        pmd_type=args.pmd_type,
+        n_neighbors=args.n_neighbors,
+    )
+
+
 def _settings(args):
     return {
         "dataset": args.dataset,
         "noise_types": args.noise_types,
+        "noise_options": {
+            "flip_rate_std": args.flip_rate_std,
+            "noise_cv": args.noise_cv,
+            "pmd_type": args.pmd_type,
+            "n_neighbors": args.n_neighbors,
+        },
         "rates": args.rates,
         "repeats": args.repeats,
         "epochs": args.epochs,
@@ -377,7 +432,7 @@ def _read_results(path, columns):
 def _check_rows_belong_to_run(rows, args, cv_splits):
     """Refuse rows that this run would drop or that were computed with other
     seeds, splits or model settings: resuming must neither lose nor mix results."""
-    from skmislabel import LabelNoiseInjector, make_pipeline
+    from skmislabel import make_pipeline
     from skmislabel.model_selection import (
         PROVENANCE_COLUMNS,
         TASK_COLUMNS,
@@ -389,7 +444,7 @@ def _check_rows_belong_to_run(rows, args, cv_splits):
     seeds = repeat_seeds(args.seed, args.repeats)
     configurations = {
         (name, noise_type): config_fingerprint(
-            make_pipeline(LabelNoiseInjector(noise_type=noise_type), _estimator(name, args))
+            make_pipeline(_injector(noise_type, args), _estimator(name, args))
         )
         for name in args.estimators
         for noise_type in args.noise_types
@@ -479,14 +534,14 @@ def _print_report(summary):
     any_failed = summary["failed"].sum() > 0
     print()
     print(
-        f"{'estimator':>10} {'noise':>10} {'rate':>5} {'test accuracy':>17} "
+        f"{'estimator':>10} {'noise':>14} {'rate':>5} {'test accuracy':>17} "
         f"{'train (clean)':>13} {'flipped':>8} {'fits':>5} {'s/fit':>6}"
         + (f" {'failed':>6}" if any_failed else "")
     )
     for row in summary.itertuples(index=False):
         std = 0.0 if np.isnan(row.test_std) else row.test_std
         print(
-            f"{row.estimator:>10} {row.noise_type:>10} {row.noise_rate:>5.2f} "
+            f"{row.estimator:>10} {row.noise_type:>14} {row.noise_rate:>5.2f} "
             f"{row.test_mean:>9.4f} ± {std:.4f} {row.train_mean:>13.4f} "
             f"{row.flip_rate:>8.3f} {row.fits:>5d} {row.fit_seconds:>6.1f}"
             + (f" {row.failed:>6d}" if any_failed else "")
@@ -673,7 +728,7 @@ def _run_locked(args):
                         X,
                         y,
                         noise_rates=args.rates,
-                        noise_type=noise_type,
+                        injector=_injector(noise_type, args),
                         cv=cv_splits,
                         n_repeats=args.repeats,
                         random_state=args.seed,

@@ -10,6 +10,9 @@ https://github.com/pxiangwu/PLC (Zhang et al. 2021: the three PMD
 polynomials of the top-two margin).
 """
 
+import threading
+from collections import OrderedDict
+
 import numpy as np
 
 from ._instance_noise import InstanceNoise
@@ -25,6 +28,56 @@ PMD_NOISE_FUNCTIONS = {
     "II": lambda margin: 1 - margin**3,
     "III": lambda margin: 1 - (margin**3 + margin**2 + margin) / 3,
 }
+
+
+class _ProbabilityCache:
+    """The last few out-of-fold probabilities computed in this process.
+
+    A noise curve draws the same training fold with the same seed at every
+    rate, and confidence and pmd share their probabilities: without the
+    cache each rate would refit ``noise_cv`` models to the same end. The key
+    is a hash of everything the probabilities are a function of (the data,
+    the labels, the estimator with its seeds, the folds and their seed), so
+    a hit returns what a refit would compute. Only the probabilities are
+    kept, a copy of them is returned.
+    """
+
+    def __init__(self, max_entries=8):
+        self.max_entries = max_entries
+        self._entries = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            if key not in self._entries:
+                return None
+            self._entries.move_to_end(key)
+            return self._entries[key].copy()
+
+    def put(self, key, probabilities):
+        with self._lock:
+            self._entries[key] = probabilities.copy()
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+
+    def clear(self):
+        with self._lock:
+            self._entries.clear()
+
+
+PROBABILITY_CACHE = _ProbabilityCache()
+
+
+def _cache_key(estimator, data, labels, noise_cv, split_seed):
+    """A hash of the inputs of the out-of-fold probabilities, or None when
+    one of them cannot be hashed (then nothing is cached)."""
+    import joblib
+
+    try:
+        return joblib.hash((estimator, data, labels, noise_cv, int(split_seed)), hash_name="sha1")
+    except Exception:  # an estimator that cannot be pickled: compute every time
+        return None
 
 
 def default_noise_estimator():
@@ -87,6 +140,10 @@ def out_of_fold_probabilities(X, features, encoded, noise_estimator, noise_cv, e
         estimator, data = clone(noise_estimator), X
         _seed_unset_random_states(estimator, int(estimator_seed))
     labels = encoded.classes[encoded.codes]
+    key = _cache_key(estimator, data, labels, noise_cv, split_seed)
+    cached = None if key is None else PROBABILITY_CACHE.get(key)
+    if cached is not None:
+        return cached
     cv = StratifiedKFold(n_splits=noise_cv, shuffle=True, random_state=int(split_seed))
     fold_probabilities = np.asarray(
         cross_val_predict(estimator, data, labels, cv=cv, method="predict_proba"), dtype=float
@@ -98,6 +155,8 @@ def out_of_fold_probabilities(X, features, encoded, noise_estimator, noise_cv, e
         )
     probabilities = np.zeros((n_samples, class_counts.shape[0]))
     probabilities[:, present] = fold_probabilities
+    if key is not None:
+        PROBABILITY_CACHE.put(key, probabilities)
     return probabilities
 
 

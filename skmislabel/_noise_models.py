@@ -17,6 +17,14 @@ CLASS_NOISE_TYPES = ("symmetric", "uniform", "pairflip", "mapping", "transition_
 # (skmislabel._instance_noise): the model only holds the per-class rates.
 INSTANCE_NOISE_TYPES = ("part_dependent", "confidence", "pmd", "borderline")
 NOISE_TYPES = CLASS_NOISE_TYPES + INSTANCE_NOISE_TYPES
+# The parameters of flip_labels that only instance-dependent types read; the
+# other types ignore them (so their values do not change their noise).
+INSTANCE_OPTIONS = {
+    "part_dependent": ("flip_rate_std",),
+    "confidence": ("noise_estimator", "noise_cv"),
+    "pmd": ("noise_estimator", "noise_cv", "pmd_type"),
+    "borderline": ("n_neighbors",),
+}
 
 # Rows of a user transition matrix must sum to 1 within this tolerance.
 ROW_SUM_TOLERANCE = 1e-8
@@ -405,6 +413,7 @@ def flip_rates_of(transition_matrix):
 __all__ = [
     "CLASS_NOISE_TYPES",
     "INSTANCE_NOISE_TYPES",
+    "INSTANCE_OPTIONS",
     "NOISE_TYPES",
     "NoiseModel",
     "build_noise_model",

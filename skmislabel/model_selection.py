@@ -16,7 +16,7 @@ from sklearn.utils import Bunch, indexable
 from sklearn.utils.multiclass import check_classification_targets
 
 from ._compat import HasMethods, Interval, StrOptions, safe_indexing, validate_params
-from ._noise_models import INSTANCE_NOISE_TYPES, NOISE_TYPES
+from ._noise_models import INSTANCE_NOISE_TYPES, INSTANCE_OPTIONS, NOISE_TYPES
 from .noise import LabelNoiseInjector
 from .pipeline import make_pipeline
 
@@ -137,7 +137,10 @@ def config_fingerprint(pipeline):
 
     Hashes every parameter of ``pipeline`` (deep), except the injector's
     ``noise_rate`` (a column of its own) and the parameters that only say how
-    a fit runs (``random_state``, ``n_jobs``, ``verbose``, ``tf_threads``).
+    a fit runs (``random_state``, ``n_jobs``, ``verbose``, ``tf_threads``),
+    and the instance-dependent types' options that the injector's noise type
+    ignores (``n_neighbors`` of a symmetric injector, say), so that these
+    options left the fingerprints of the class-conditional types as they were.
     Stored with every row of :func:`noise_curve`, so that rows of another
     model configuration (other epochs, another noise type's options, ...)
     are recognised when a run is resumed. Values without a stable text form
@@ -165,10 +168,21 @@ def config_fingerprint(pipeline):
     ...     make_pipeline(LabelNoiseInjector(0.1), KNeighborsClassifier(3)))
     False
     """
+    params = pipeline.get_params(deep=True)
+    noise_type = params.get("labelnoiseinjector__noise_type")
+    used = set(INSTANCE_OPTIONS.get(noise_type, ()))
+    ignored = {
+        f"labelnoiseinjector__{option}"
+        for options in INSTANCE_OPTIONS.values()
+        for option in options
+        if option not in used
+    }
     described = []
-    for name, value in sorted(pipeline.get_params(deep=True).items()):
+    for name, value in sorted(params.items()):
         last = name.rsplit("__", 1)[-1]
         if last in _EXECUTION_PARAMETERS or name == "labelnoiseinjector__noise_rate":
+            continue
+        if name in ignored or name.rsplit("__", 1)[0] in ignored:
             continue
         if name == "steps" or name.endswith("__steps"):
             # The steps' parameters are listed one by one.
@@ -514,6 +528,7 @@ def noise_curve(
                 )
     done = _reusable_rows(resume_from, tasks)
     to_run = [task for task in tasks if _task_key(task) not in done]
+    _check_instance_injector(injector, X, y, splits, to_run)
 
     parallel = Parallel(n_jobs=n_jobs, verbose=verbose, return_as="generator_unordered")
     results = parallel(
@@ -551,17 +566,34 @@ def _check_injector_on_targets(injector, X, y, noise_rates):
     """Draw the noise once on all of y at every rate, so that a setup error
     that would fail every fit (a mapping without class_mapping, a class the
     mapping names but y lacks, ...) is raised before any fit, as itself.
-
-    An instance-dependent injector is drawn at the highest rate only: its
-    propensities do not depend on the rate (part_dependent aside, whose are
-    cheap), only whether the rate can be reached does, and the highest rate
-    is the hardest to reach. Its model (for confidence and pmd, ``noise_cv``
-    fits of the noise estimator) then runs once here, not once per rate.
+    Instance-dependent injectors are checked by :func:`_check_instance_injector`.
     """
     if injector.noise_type in INSTANCE_NOISE_TYPES:
-        noise_rates = [max(noise_rates)]
+        return
     for rate in noise_rates:
         clone(injector).set_params(noise_rate=float(rate), random_state=0).fit_resample(X, y)
+
+
+def _check_instance_injector(injector, X, y, splits, tasks):
+    """Draw an instance-dependent injector's noise once before any fit, as
+    the first task to run will draw it, at the highest rate.
+
+    Its propensities do not depend on the rate (part_dependent aside, whose
+    are cheap): only whether the rate can be reached does, and the highest
+    rate is the hardest to reach. The draw is the first task's own (its
+    training rows, its noise seed), so a model it fits (for confidence and
+    pmd, ``noise_cv`` fits of the noise estimator) is not fitted again by
+    that task and the others on the same rows: their out-of-fold
+    probabilities are cached (:mod:`skmislabel._confidence_noise`).
+    """
+    if injector.noise_type not in INSTANCE_NOISE_TYPES or not tasks:
+        return
+    first = tasks[0]
+    train = splits[first["fold"]][0]
+    highest = max(task["noise_rate"] for task in tasks)
+    clone(injector).set_params(noise_rate=highest, random_state=first["noise_seed"]).fit_resample(
+        safe_indexing(X, train), safe_indexing(y, train)
+    )
 
 
 def _reusable_rows(resume_from, tasks):
