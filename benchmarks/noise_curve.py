@@ -489,13 +489,23 @@ class _CsvAppender:
     def __init__(self, path, columns):
         self.path, self.columns = path, list(columns)
 
+    def _formatted(self, row):
+        """The row's values as written: a count read back as a float (its
+        column allows NaN, for failed fits) is written as the int it was, so
+        a resumed file keeps the text of the rows it reuses."""
+        row = {column: row[column] for column in self.columns}
+        count = row["n_flipped"]
+        if isinstance(count, float) and count.is_integer():
+            row["n_flipped"] = int(count)
+        return row
+
     def write_all(self, rows):
         """Replace the file, atomically, by the header and ``rows``."""
         temporary = self.path.with_suffix(".csv.part")
         with open(temporary, "w", newline="") as file:
             writer = csv.DictWriter(file, fieldnames=self.columns, lineterminator="\n")
             writer.writeheader()
-            writer.writerows(rows)
+            writer.writerows(self._formatted(row) for row in rows)
             file.flush()
             os.fsync(file.fileno())
         temporary.replace(self.path)
@@ -505,7 +515,7 @@ class _CsvAppender:
 
         line = io.StringIO()
         csv.DictWriter(line, fieldnames=self.columns, lineterminator="\n").writerow(
-            {column: row[column] for column in self.columns}
+            self._formatted(row)
         )
         with open(self.path, "a", newline="") as file:
             file.write(line.getvalue())
@@ -550,7 +560,8 @@ def _print_report(summary):
     ten = summary[np.isclose(summary["noise_rate"], 0.1)]
     if len(clean) and len(ten):
         print("\nThe lesson's comparison (test accuracy on clean labels, mean ± std):")
-        for row in clean.itertuples(index=False):
+        # Every noise type has its rate-0 rows: the same fits, shown once.
+        for row in clean.drop_duplicates("estimator").itertuples(index=False):
             std = 0.0 if np.isnan(row.test_std) else row.test_std
             print(f"  {row.estimator}, clean training labels: {row.test_mean:.4f} ± {std:.4f}")
         for row in ten.itertuples(index=False):

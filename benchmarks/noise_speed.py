@@ -73,13 +73,18 @@ def _time_instance_noise(args):
     rows = []
     if not args.instance_types:
         return rows
+    from skmislabel._confidence_noise import PROBABILITY_CACHE
+
+    def draw(noise_type, seed):
+        # confidence and pmd would otherwise reuse the out-of-fold
+        # probabilities of an earlier draw: time the model, not the cache.
+        PROBABILITY_CACHE.clear()
+        return _time(flip_labels, y, X=X, noise_rate=0.1, noise_type=noise_type, random_state=seed)
+
     X, y, data_name = _instance_data(args)
     print(f"{'noise_type':>15} {'n_samples':>10} {'n_features':>10} {'data':>15} {'seconds':>8}")
     for noise_type in args.instance_types:
-        times = [
-            _time(flip_labels, y, X=X, noise_rate=0.1, noise_type=noise_type, random_state=seed)
-            for seed in range(args.instance_repeats)
-        ]
+        times = [draw(noise_type, seed) for seed in range(args.instance_repeats)]
         rows.append(
             {
                 "noise_type": noise_type,

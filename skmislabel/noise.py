@@ -266,7 +266,8 @@ part_dependent ``O(n d K)`` time and one d x K slice of ``W`` at a time
 (about 1.3 s); borderline a brute-force neighbour search, ``O(n^2)`` in at
 most 50 dimensions (about 18 s at rate 0.1, where its exact sampling goes
 past the border; the search over all 784 pixels would take about 80 s);
-confidence and pmd ``noise_cv`` fits of ``noise_estimator``.
+confidence and pmd ``noise_cv`` fits of ``noise_estimator`` (the default
+logistic regression: about 165 s on the 60,000 images, 35 s on 15,000).
 """
 
 import numbers

@@ -86,6 +86,10 @@ def test_interrupted_run_resumes_without_lost_or_duplicated_rows(tmp_path, stop_
         (["--dataset", "cifar"], "invalid choice: 'cifar'"),
         (["--repeats", "0"], "--repeats must be at least 1"),
         (["--scheduler", "tcp://127.0.0.1:1"], "--scheduler needs --backend dask"),
+        (["--noise-type", "transition_matrix"], "invalid choice: 'transition_matrix'"),
+        (["--n-neighbors", "0"], "--n-neighbors must be at least 1"),
+        (["--noise-cv", "1"], "--noise-cv must be at least 2"),
+        (["--pmd-type", "IV"], "invalid choice: 'IV'"),
     ],
 )
 def test_bad_arguments_exit_with_status_2(args, message):
@@ -123,8 +127,14 @@ def test_help_lists_the_options():
         "--out",
         "--quick",
         "--resume",
+        "--flip-rate-std",
+        "--noise-cv",
+        "--pmd-type",
+        "--n-neighbors",
     ):
         assert option in result.stdout
+    for noise_type in ("part_dependent", "confidence", "pmd", "borderline"):
+        assert noise_type in result.stdout
 
 
 def _load_benchmark():
@@ -290,3 +300,49 @@ def test_resume_refuses_rows_of_other_epochs_even_without_the_json(tmp_path):
     (tmp_path / "noise_curve.json").unlink()
     result = _run(*args, "--epochs", "2", "--resume")
     assert result.returncode == 2 and "model setting (--epochs" in result.stderr
+
+
+def test_instance_noise_types_run_and_their_options_are_part_of_the_settings(tmp_path):
+    instance = ["--noise-type", "borderline", "--noise-type", "confidence", "--rates", "0", "0.2"]
+    result = _run(*KNN_QUICK, *instance, "--out", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    frame = pd.read_csv(tmp_path / "noise_curve.csv")
+    assert sorted(set(frame["noise_type"])) == ["borderline", "confidence"]
+    assert np.allclose(frame.groupby("noise_rate")["flip_rate"].mean(), [0.0, 0.2], atol=0.003)
+    assert frame.groupby("noise_type")["config_fingerprint"].nunique().eq(1).all()
+    assert frame["config_fingerprint"].nunique() == 2
+    report = json.loads((tmp_path / "noise_curve.json").read_text())
+    assert report["parameters"]["noise_options"]["n_neighbors"] == 5
+    # Another neighbourhood is another noise model: its rows are not reused.
+    (tmp_path / "noise_curve.json").unlink()
+    before = _snapshot(tmp_path)
+    result = _run(*KNN_QUICK, *instance, "--n-neighbors", "7", "--resume", "--out", str(tmp_path))
+    assert result.returncode == 2 and "model setting" in result.stderr
+    assert _snapshot(tmp_path) == before
+    # An option of a type that is not run changes nothing: the rows are reused.
+    result = _run(*KNN_QUICK, *instance, "--pmd-type", "III", "--resume", "--out", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "noise_curve.csv"), frame)
+
+
+def test_instance_noise_benchmark_records_rates_and_hardness(tmp_path):
+    script = ROOT / "benchmarks" / "instance_noise.py"
+    args = ["--dataset", "digits", "--seeds", "2", "--rates", "0.1", "0.3", "--out", str(tmp_path)]
+    result = subprocess.run([sys.executable, str(script), *args], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    frame = pd.read_csv(tmp_path / "instance_noise.csv")
+    exact = frame[frame["sampling"] == "exact"]
+    assert len(exact) == 5 * 2 * 2
+    assert np.allclose(exact["flip_rate"], exact["noise_rate"], atol=0.002)
+    hardness = exact.groupby("noise_type")[["true_probability_flipped", "true_probability_kept"]]
+    gap = hardness.mean().diff(axis=1).iloc[:, 1]
+    assert gap["confidence"] > 0.1 and gap["borderline"] > 0.05 and abs(gap["symmetric"]) < 0.03
+    report = json.loads((tmp_path / "instance_noise.json").read_text())
+    assert report["parameters"]["seeds"] == 2 and report["wall_time_s"] > 0
+    # digits: 5 neighbours reach about 11% with Bernoulli sampling, not 30%.
+    assert {
+        (row["noise_type"], row["sampling"], row["noise_rate"]) for row in report["unreachable"]
+    } == {("borderline", "bernoulli", 0.3)}
+    # A second run does not replace the first.
+    again = subprocess.run([sys.executable, str(script), *args], capture_output=True, text=True)
+    assert again.returncode == 2 and "--overwrite" in again.stderr

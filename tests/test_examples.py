@@ -12,6 +12,7 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "docs" / "examples"
 FIGURES = {
     "lesson.py": "lesson.png",
     "noise_types.py": "noise_types.png",
+    "instance_noise.py": "instance_noise_flips.png",
     "grid_search.py": None,
     "cnn_vs_sklearn.py": "cnn_vs_sklearn.png",
 }

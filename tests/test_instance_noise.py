@@ -812,3 +812,170 @@ def test_noise_curve_checks_an_unreachable_rate_before_any_fit():
             cv=2,
             callback=lambda row: pytest.fail("a fit ran"),
         )
+
+
+class _CountingClassifier(ClassifierMixin, BaseEstimator):
+    """A nearest-centroid model with predict_proba that counts its fits."""
+
+    fits = 0
+
+    def __init__(self, temperature=1.0):
+        self.temperature = temperature
+
+    def fit(self, X, y):
+        type(self).fits += 1
+        self.classes_ = np.unique(y)
+        self.centroids_ = np.stack([X[y == label].mean(axis=0) for label in self.classes_])
+        return self
+
+    def predict_proba(self, X):
+        distances = ((X[:, None, :] - self.centroids_[None]) ** 2).sum(axis=2)
+        scores = -distances / self.temperature
+        scores -= scores.max(axis=1, keepdims=True)
+        return np.exp(scores) / np.exp(scores).sum(axis=1, keepdims=True)
+
+    def predict(self, X):
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+
+
+@pytest.fixture
+def empty_probability_cache():
+    from skmislabel._confidence_noise import PROBABILITY_CACHE
+
+    PROBABILITY_CACHE.clear()
+    _CountingClassifier.fits = 0
+    yield PROBABILITY_CACHE
+    PROBABILITY_CACHE.clear()
+
+
+def test_out_of_fold_probabilities_are_reused_only_for_the_same_inputs(empty_probability_cache):
+    X, y = _toy(n_samples=200, seed=3)
+
+    def draw(noise_type="confidence", X=X, y=y, random_state=0, **params):
+        injector = LabelNoiseInjector(
+            noise_rate=0.2,
+            noise_type=noise_type,
+            noise_estimator=_CountingClassifier(**params),
+            noise_cv=4,
+            random_state=random_state,
+        )
+        injector.fit_resample(X, y)
+        return injector
+
+    first = draw()
+    assert _CountingClassifier.fits == 4
+    # Same data, labels, estimator and seed: pmd and other rates reuse them.
+    again = draw()
+    draw(noise_type="pmd")
+    assert _CountingClassifier.fits == 4
+    np.testing.assert_array_equal(again.noise_mask_, first.noise_mask_)
+    np.testing.assert_array_equal(again.flip_propensity_, first.flip_propensity_)
+    # A copy is returned: a caller cannot change what the cache holds.
+    again.flip_propensity_[:] = -1
+    np.testing.assert_array_equal(draw().flip_propensity_, first.flip_propensity_)
+    # Any other input is computed afresh.
+    draw(random_state=1)
+    draw(temperature=2.0)
+    draw(X=X + 1e-9)
+    draw(y=np.roll(y, 1))
+    assert _CountingClassifier.fits == 4 + 4 * 4
+    # A cold computation gives what the cache returned.
+    empty_probability_cache.clear()
+    np.testing.assert_array_equal(draw().flip_propensity_, first.flip_propensity_)
+
+
+def test_the_probability_cache_is_bounded():
+    from skmislabel._confidence_noise import _ProbabilityCache
+
+    cache = _ProbabilityCache(max_entries=2)
+    for key in "abc":
+        cache.put(key, np.full(3, ord(key)))
+    assert cache.get("a") is None
+    np.testing.assert_array_equal(cache.get("b"), [98, 98, 98])
+    cache.put("d", np.zeros(3))  # "b" was read last: "c" goes
+    assert cache.get("c") is None and cache.get("b") is not None
+
+
+def test_noise_curve_fits_the_noise_estimator_once_per_training_fold(empty_probability_cache):
+    X, y = _toy(n_samples=240, seed=4)
+    injector = LabelNoiseInjector(
+        noise_type="confidence", noise_estimator=_CountingClassifier(), noise_cv=3
+    )
+    results = noise_curve(
+        KNeighborsClassifier(),
+        X,
+        y,
+        noise_rates=[0.0, 0.1, 0.2, 0.3],
+        injector=injector,
+        cv=2,
+        n_repeats=2,
+        random_state=0,
+    )
+    assert (results.frame["error"] == "").all()
+    # 2 folds x 2 repeats (each its own noise seed) x 3 folds of the noise
+    # estimator, whatever the number of rates; the check before the fits is
+    # the first task's own draw.
+    assert _CountingClassifier.fits == 2 * 2 * 3
+    np.testing.assert_array_equal(
+        results.frame.groupby("noise_rate")["n_flipped"].mean(), [0, 12, 24, 36]
+    )
+
+
+def test_config_fingerprint_ignores_the_options_a_noise_type_does_not_read():
+    from skmislabel.model_selection import config_fingerprint
+
+    def fingerprint(**params):
+        return config_fingerprint(
+            make_pipeline(LabelNoiseInjector(**params), KNeighborsClassifier())
+        )
+
+    assert fingerprint(noise_type="symmetric") == fingerprint(
+        noise_type="symmetric", n_neighbors=9, pmd_type="III", flip_rate_std=0.3, noise_cv=3
+    )
+    assert fingerprint(noise_type="borderline") != fingerprint(
+        noise_type="borderline", n_neighbors=9
+    )
+    assert fingerprint(noise_type="pmd") != fingerprint(noise_type="pmd", pmd_type="II")
+    assert fingerprint(noise_type="pmd", noise_cv=3) != fingerprint(noise_type="pmd")
+    assert fingerprint(noise_type="confidence") == fingerprint(
+        noise_type="confidence", pmd_type="II"
+    )
+    assert fingerprint(noise_type="confidence") != fingerprint(
+        noise_type="confidence", noise_estimator=_CountingClassifier()
+    )
+    assert fingerprint(
+        noise_type="confidence", noise_estimator=_CountingClassifier(temperature=2.0)
+    ) != fingerprint(noise_type="confidence", noise_estimator=_CountingClassifier())
+    assert fingerprint(noise_type="part_dependent") != fingerprint(
+        noise_type="part_dependent", flip_rate_std=0.2
+    )
+
+
+@pytest.mark.cnn
+def test_a_cnn_classifier_as_noise_estimator_flips_the_images_it_doubts():
+    pytest.importorskip("tensorflow", reason="the cnn extra: pip install 'skmislabel[cnn]'")
+    from sklearn.datasets import load_digits
+
+    from skmislabel import CNNClassifier
+    from skmislabel._confidence_noise import PROBABILITY_CACHE
+
+    X, y = load_digits(return_X_y=True)
+    images = (X[:600] / 16).reshape(-1, 8, 8).astype(np.float32)
+    y = y[:600]
+    injector = LabelNoiseInjector(
+        noise_rate=0.1,
+        noise_type="confidence",
+        noise_estimator=CNNClassifier(epochs=20, batch_size=32, kernel_size=2, pool_size=1),
+        noise_cv=2,
+        random_state=0,
+    )
+    X_out, y_noisy = injector.fit_resample(images, y)
+    assert X_out is images and injector.n_flipped_ == 60
+    assert injector.noise_estimator.random_state is None  # the user's model is left alone
+    flipped = injector.noise_mask_
+    propensity = injector.flip_propensity_
+    assert propensity[flipped].mean() > 3 * propensity[~flipped].mean()
+    # Reproducible from random_state alone: refitted, not read from the cache.
+    PROBABILITY_CACHE.clear()
+    again = clone(injector).fit_resample(images, y)[1]
+    np.testing.assert_array_equal(again, y_noisy)
