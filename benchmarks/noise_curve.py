@@ -49,6 +49,9 @@ from pathlib import Path
 import numpy as np
 
 ESTIMATORS = ("cnn", "logreg", "knn")
+# "none" trains on the noisy labels as they are; the others clean them first
+# (skmislabel.cleaning), and the rows get the detector's precision and recall.
+CLEANERS = ("none", "confident-learning", "knn")
 DATASETS = ("mnist", "mnist-full", "digits")
 # The noise types a rate sweeps: the class-conditional ones with a rate and
 # the instance-dependent ones (their options: --n-neighbors, --pmd-type, ...).
@@ -127,6 +130,15 @@ def _parser():
         help="repeat to compare: cnn (the lesson's), logreg, knn (default: cnn)",
     )
     parser.add_argument(
+        "--cleaner",
+        dest="cleaners",
+        action="append",
+        choices=CLEANERS,
+        help="repeat to compare: none (train on the noisy labels), confident-learning "
+        "(ConfidentLearningCleaner), knn (NeighborhoodCleaner); a cleaned model is "
+        "named estimator+cleaner (default: none)",
+    )
+    parser.add_argument(
         "--n-jobs",
         type=int,
         help="fits in parallel (default: chosen from the core count, see "
@@ -172,6 +184,11 @@ def _parse(argv):
     args = parser.parse_args(argv)
     args.noise_types = args.noise_types or ["symmetric"]
     args.estimators = args.estimators or ["cnn"]
+    args.cleaners = args.cleaners or ["none"]
+    for name in ("estimators", "cleaners", "noise_types"):
+        values = getattr(args, name)
+        if len(set(values)) != len(values):
+            parser.error(f"--{name[:-1].replace('_', '-')} must not repeat a value; got {values}")
     for name, default in (QUICK_DEFAULTS if args.quick else DEFAULTS).items():
         if getattr(args, name) is None:
             setattr(args, name, default)
@@ -254,6 +271,27 @@ def _tf_threads(args):
     return _parallelism("cnn", args)[1]
 
 
+def _models(args):
+    """``(label, estimator name, cleaner)`` of every model the run trains."""
+    return [
+        (name if cleaner == "none" else f"{name}+{cleaner}", name, cleaner)
+        for name in args.estimators
+        for cleaner in args.cleaners
+    ]
+
+
+def _model(name, cleaner, args):
+    """The estimator, after its cleaner when there is one."""
+    estimator = _estimator(name, args)
+    if cleaner == "none":
+        return estimator
+    from skmislabel import make_pipeline
+    from skmislabel.cleaning import ConfidentLearningCleaner, NeighborhoodCleaner
+
+    step = ConfidentLearningCleaner() if cleaner == "confident-learning" else NeighborhoodCleaner()
+    return make_pipeline(step, estimator)
+
+
 def _estimator(name, args):
     if name == "cnn":
         from skmislabel import CNNClassifier
@@ -298,6 +336,7 @@ def _settings(args):
         "epochs": args.epochs,
         "batch_size": args.batch_size,
         "estimators": args.estimators,
+        "cleaners": args.cleaners,
         "seed": args.seed,
         "n_jobs": args.n_jobs,
         "parallelism": {name: _parallelism(name, args) for name in args.estimators},
@@ -384,9 +423,10 @@ def _read_results(path, columns):
 
     A last line without its newline is a row torn by a killed write: it is
     dropped (and so run again). Anything else that does not parse means the
-    file is not a results CSV of this version: refused, never guessed at.
+    file is not a results CSV of this version (or of the previous one, whose
+    rows lack the detection columns): refused, never guessed at.
     """
-    import pandas as pd
+    from skmislabel.model_selection import DETECTION_COLUMNS
 
     data = path.read_bytes()
     if not data.strip():
@@ -404,21 +444,33 @@ def _read_results(path, columns):
         header = records.pop(0) if records else next(csv.reader([torn]))
     except csv.Error as exc:
         raise _Refused(f"--resume: {path} is not a readable CSV ({exc})") from None
+    legacy = [column for column in columns if column not in DETECTION_COLUMNS]
+    if header == legacy:
+        # Saved before the detection columns existed: read as NaN.
+        return _read_results_with_header(path, records, torn, header, columns)
     if header != list(columns):
         raise _Refused(
             f"--resume: {path} has the columns {header}, not those of this version's "
             f"results {list(columns)}; pass --overwrite or another --out"
         )
-    parsers = _column_parsers(columns)
+    return _read_results_with_header(path, records, torn, header, columns)
+
+
+def _read_results_with_header(path, records, torn, header, columns):
+    """Parse the records of a results CSV whose columns are ``header``; the
+    ``columns`` it lacks are NaN."""
+    import pandas as pd
+
+    parsers = _column_parsers(header)
     rows = []
     for line_number, record in enumerate(records, start=2):
-        if len(record) != len(columns):
+        if len(record) != len(header):
             raise _Refused(
                 f"--resume: {path} line {line_number} has {len(record)} fields, not "
-                f"{len(columns)}: the file is damaged; pass --overwrite to start over"
+                f"{len(header)}: the file is damaged; pass --overwrite to start over"
             )
         try:
-            rows.append({column: parsers[column](value) for column, value in zip(columns, record)})
+            rows.append({column: parsers[column](value) for column, value in zip(header, record)})
         except ValueError as exc:
             raise _Refused(
                 f"--resume: {path} line {line_number} does not parse ({exc}); "
@@ -443,10 +495,10 @@ def _check_rows_belong_to_run(rows, args, cv_splits):
 
     seeds = repeat_seeds(args.seed, args.repeats)
     configurations = {
-        (name, noise_type): config_fingerprint(
-            make_pipeline(_injector(noise_type, args), _estimator(name, args))
+        (label, noise_type): config_fingerprint(
+            make_pipeline(_injector(noise_type, args), _model(name, cleaner, args))
         )
-        for name in args.estimators
+        for label, name, cleaner in _models(args)
         for noise_type in args.noise_types
     }
     fingerprints = [split_fingerprint(train, test) for train, test in cv_splits]
@@ -454,7 +506,7 @@ def _check_rows_belong_to_run(rows, args, cv_splits):
     for record in rows.to_dict("records"):
         task = {name: record[name] for name in TASK_COLUMNS}
         belongs = (
-            record["estimator"] in args.estimators
+            record["estimator"] in {label for label, _, _ in _models(args)}
             and record["noise_type"] in args.noise_types
             and np.isclose(rates, record["noise_rate"], rtol=0, atol=1e-12).any()
             and 0 <= record["repeat"] < args.repeats
@@ -534,6 +586,8 @@ def _summary_table(frame):
             fits=("test_score", "count"),
             failed=("error", lambda errors: int((errors.fillna("") != "").sum())),
             fit_seconds=("fit_time", "mean"),
+            precision=("detection_precision", "mean"),
+            recall=("detection_recall", "mean"),
         )
         .reset_index()
     )
@@ -542,18 +596,23 @@ def _summary_table(frame):
 
 def _print_report(summary):
     any_failed = summary["failed"].sum() > 0
+    # Precision and recall of the cleaners' suspects against the true flips.
+    any_cleaner = summary[["precision", "recall"]].notna().any().any()
+    width = max(10, *summary["estimator"].str.len())
     print()
     print(
-        f"{'estimator':>10} {'noise':>14} {'rate':>5} {'test accuracy':>17} "
+        f"{'estimator':>{width}} {'noise':>14} {'rate':>5} {'test accuracy':>17} "
         f"{'train (clean)':>13} {'flipped':>8} {'fits':>5} {'s/fit':>6}"
+        + (f" {'precision':>9} {'recall':>6}" if any_cleaner else "")
         + (f" {'failed':>6}" if any_failed else "")
     )
     for row in summary.itertuples(index=False):
         std = 0.0 if np.isnan(row.test_std) else row.test_std
         print(
-            f"{row.estimator:>10} {row.noise_type:>14} {row.noise_rate:>5.2f} "
+            f"{row.estimator:>{width}} {row.noise_type:>14} {row.noise_rate:>5.2f} "
             f"{row.test_mean:>9.4f} ± {std:.4f} {row.train_mean:>13.4f} "
             f"{row.flip_rate:>8.3f} {row.fits:>5d} {row.fit_seconds:>6.1f}"
+            + (f" {row.precision:>9.3f} {row.recall:>6.3f}" if any_cleaner else "")
             + (f" {row.failed:>6d}" if any_failed else "")
         )
     clean = summary[np.isclose(summary["noise_rate"], 0)]
@@ -698,7 +757,7 @@ def _run_locked(args):
     _write_json(json_path, report)
 
     n_splits = len(cv_splits)
-    total = len(args.estimators) * len(args.noise_types) * len(args.rates) * args.repeats * n_splits
+    total = len(_models(args)) * len(args.noise_types) * len(args.rates) * args.repeats * n_splits
     reusable = 0
     if earlier is not None:
         complete = earlier[(earlier["error"] == "") & earlier["test_score"].notna()]
@@ -731,11 +790,11 @@ def _run_locked(args):
             client = _dask_client(args)
             backend = joblib.parallel_config(backend="dask")
         with backend:
-            for estimator_name in args.estimators:
+            for label, estimator_name, cleaner in _models(args):
                 n_jobs = -1 if client is not None else _parallelism(estimator_name, args)[0]
                 for noise_type in args.noise_types:
                     frame = noise_curve(
-                        _estimator(estimator_name, args),
+                        _model(estimator_name, cleaner, args),
                         X,
                         y,
                         noise_rates=args.rates,
@@ -744,7 +803,7 @@ def _run_locked(args):
                         n_repeats=args.repeats,
                         random_state=args.seed,
                         n_jobs=n_jobs,
-                        estimator_name=estimator_name,
+                        estimator_name=label,
                         callback=on_fit,
                         resume_from=earlier,
                     ).frame

@@ -36,7 +36,7 @@ __all__ = [
 
 
 # Submodules with heavy imports, importable as attributes.
-_LAZY_SUBMODULES = ("cnn", "model_selection", "pipeline", "plotting")
+_LAZY_SUBMODULES = ("cleaning", "cnn", "metrics", "model_selection", "pipeline", "plotting")
 
 
 def __getattr__(name):

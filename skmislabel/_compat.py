@@ -18,6 +18,7 @@ import inspect
 from typing import NamedTuple
 
 __all__ = [
+    "CLEANING_EXTRA_MESSAGE",
     "CNN_EXTRA_MESSAGE",
     "PRIVATE_NAMES",
     "SCIKERAS_HOOKS",
@@ -39,6 +40,13 @@ __all__ = [
 CNN_EXTRA_MESSAGE = (
     "skmislabel.CNNClassifier needs TensorFlow, Keras and SciKeras, which the core "
     'install leaves out: pip install "skmislabel[cnn]"'
+)
+
+# Raised as an ImportError by ConfidentLearningCleaner.fit_resample, and the
+# reason its tests skip, when the core install lacks the cleaning extra.
+CLEANING_EXTRA_MESSAGE = (
+    "skmislabel.cleaning.ConfidentLearningCleaner needs cleanlab, which the core "
+    'install leaves out: pip install "skmislabel[cleaning]"'
 )
 
 
@@ -98,19 +106,19 @@ PRIVATE_NAMES = (
         "imbalanced-learn",
         "imblearn.utils._tags",
         "Tags",
-        "LabelNoiseInjector's tags: a sampler for imbalanced-learn's checks",
+        "the samplers' tags (LabelNoiseInjector, the cleaners) for imbalanced-learn's checks",
     ),
     PrivateName(
         "imbalanced-learn",
         "imblearn.utils._tags",
         "SamplerTags",
-        "LabelNoiseInjector's tags",
+        "the samplers' tags, and the cleaners' sample_indices_",
     ),
     PrivateName(
         "imbalanced-learn",
         "imblearn.utils._tags",
         "InputTags",
-        "LabelNoiseInjector's tags (imbalanced-learn's adds 'dataframe')",
+        "the samplers' tags (imbalanced-learn's adds 'dataframe')",
     ),
     PrivateName(
         "keras",
@@ -270,16 +278,20 @@ def check_scikeras_hooks(base_class):
         )
 
 
-def imblearn_sampler_tags(**input_tags):
+def imblearn_sampler_tags(*, sample_indices=False, **input_tags):
     """imbalanced-learn's tags of a sampler that requires y (imported on call:
-    importing imbalanced-learn takes about half a second)."""
+    importing imbalanced-learn takes about half a second).
+
+    ``sample_indices=True`` declares a fitted ``sample_indices_``, which
+    imbalanced-learn's checks then require (and otherwise forbid).
+    """
     from sklearn.utils import TargetTags
 
     tags_module = "imblearn.utils._tags"
     return import_private(tags_module, "Tags")(
         estimator_type="sampler",
         target_tags=TargetTags(required=True),
-        sampler_tags=import_private(tags_module, "SamplerTags")(),
+        sampler_tags=import_private(tags_module, "SamplerTags")(sample_indices=sample_indices),
         input_tags=import_private(tags_module, "InputTags")(**input_tags),
     )
 

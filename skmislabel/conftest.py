@@ -12,3 +12,5 @@ if _missing("tensorflow", "keras", "scikeras"):
     collect_ignore += ["cnn.py", "_keras_runtime.py", "_network.py"]
 if _missing("matplotlib"):
     collect_ignore += ["plotting"]
+if _missing("cleanlab"):
+    collect_ignore += ["cleaning.py", "_cleaning_cleanlab.py"]

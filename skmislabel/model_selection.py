@@ -24,6 +24,7 @@ __all__ = [
     "PROVENANCE_COLUMNS",
     "RESULT_COLUMNS",
     "RESULT_TYPES",
+    "DETECTION_COLUMNS",
     "TASK_COLUMNS",
     "ResumeMismatchError",
     "config_fingerprint",
@@ -43,11 +44,17 @@ RESULT_COLUMNS = (
     "train_score",
     "n_flipped",
     "flip_rate",
+    "detection_precision",
+    "detection_recall",
     "fit_time",
     "score_time",
     *PROVENANCE_COLUMNS,
     "error",
 )
+# The columns of a cleaner's detection, scored against the injector's truth:
+# NaN in the rows of a pipeline without a cleaner, and absent from results
+# saved before they existed (read back as NaN).
+DETECTION_COLUMNS = ("detection_precision", "detection_recall")
 # The Python type of each column, for reading a saved CSV back exactly.
 RESULT_TYPES = {
     **dict.fromkeys(RESULT_COLUMNS, float),
@@ -221,6 +228,7 @@ def _fit_and_score(pipeline, X, y, train, test, scorer, task, error_score):
         pipeline.fit(X_train, y_train)
         fit_time = time.perf_counter() - start
         injector = pipeline.named_steps["labelnoiseinjector"]
+        detection = _detection(injector, pipeline.steps[-1][1])
         start = time.perf_counter()
         # Scores are on the clean labels: the injector only runs at fit time.
         row.update(
@@ -228,6 +236,7 @@ def _fit_and_score(pipeline, X, y, train, test, scorer, task, error_score):
             train_score=float(scorer(pipeline, X_train, y_train)),
             n_flipped=int(injector.n_flipped_),
             flip_rate=float(injector.flip_rate_),
+            **detection,
             fit_time=fit_time,
             score_time=time.perf_counter() - start,
         )
@@ -240,11 +249,46 @@ def _fit_and_score(pipeline, X, y, train, test, scorer, task, error_score):
             train_score=error_score,
             n_flipped=np.nan,
             flip_rate=np.nan,
+            **dict.fromkeys(DETECTION_COLUMNS, np.nan),
             fit_time=time.perf_counter() - start,
             score_time=0.0,
             error=f"{type(exc).__name__}: {exc}",
         )
     return row
+
+
+def _fitted_cleaner(estimator):
+    """The first step of ``estimator`` (a pipeline, nested ones searched
+    too) that flagged suspect labels when fitted, or None."""
+    for _, step in getattr(estimator, "steps", []):
+        if hasattr(step, "suspect_mask_"):
+            return step
+        found = _fitted_cleaner(step)
+        if found is not None:
+            return found
+    return None
+
+
+def _detection(injector, estimator):
+    """The cleaner's precision and recall against the injector's flips (NaN
+    without a cleaner, or where undefined: no flips, or nothing flagged)."""
+    cleaner = _fitted_cleaner(estimator)
+    if cleaner is None:
+        return dict.fromkeys(DETECTION_COLUMNS, np.nan)
+    noise_mask, suspect_mask = injector.noise_mask_, cleaner.suspect_mask_
+    if suspect_mask.shape != noise_mask.shape:
+        # Another sampler between the two dropped or added samples: the
+        # masks no longer describe the same samples.
+        raise ValueError(
+            f"The cleaner {type(cleaner).__name__} flagged {suspect_mask.shape[0]} samples "
+            f"but the injector drew {noise_mask.shape[0]}: to be scored against the "
+            "injected noise, the cleaner must come right after the injector, with no "
+            "sampler that adds or removes samples in between."
+        )
+    from .metrics import detection_report
+
+    report = detection_report(noise_mask, suspect_mask)
+    return {"detection_precision": report["precision"], "detection_recall": report["recall"]}
 
 
 def _warn_about_failed_fits(rows):
@@ -438,8 +482,9 @@ def noise_curve(
             The same fits as a tidy table, one row per fit, with the columns
             of :data:`RESULT_COLUMNS`: ``estimator``, ``noise_type``,
             ``noise_rate``, ``repeat``, ``fold``, ``test_score``,
-            ``train_score``, ``n_flipped``, ``flip_rate``, ``fit_time``,
-            ``score_time``, ``noise_seed``, ``model_seed``,
+            ``train_score``, ``n_flipped``, ``flip_rate``,
+            ``detection_precision`` and ``detection_recall`` (see below),
+            ``fit_time``, ``score_time``, ``noise_seed``, ``model_seed``,
             ``split_fingerprint`` (a hash of the fold's train and test
             indices), ``config_fingerprint`` (see
             :func:`config_fingerprint`) and ``error`` (empty, or the
@@ -447,6 +492,22 @@ def noise_curve(
             with :meth:`NoiseCurveDisplay.from_results
             <skmislabel.plotting.NoiseCurveDisplay.from_results>`, or pass it
             back as ``resume_from``.
+
+    Notes
+    -----
+    **A cleaner in the pipeline is scored against the truth.** When
+    ``estimator`` is a pipeline with a cleaning step (a sampler with a
+    fitted ``suspect_mask_``, such as
+    :class:`~skmislabel.cleaning.ConfidentLearningCleaner`), for example
+    ``make_pipeline(ConfidentLearningCleaner(), model)``, each fit records
+    the precision and recall of its suspects against the labels the injector
+    flipped (:func:`skmislabel.metrics.detection_report`) in
+    ``detection_precision`` and ``detection_recall``: one sweep gives the
+    accuracy after cleaning and the detector's quality at every rate. They
+    are NaN without a cleaner, and where undefined (precision with nothing
+    flagged, recall with nothing flipped). The cleaner must come right after
+    the injector: a sampler in between that adds or removes samples fails
+    the fit with an error saying so.
 
     See Also
     --------
@@ -606,7 +667,11 @@ def _reusable_rows(resume_from, tasks):
     """
     if resume_from is None:
         return {}
-    missing = [column for column in RESULT_COLUMNS if column not in resume_from.columns]
+    missing = [
+        column
+        for column in RESULT_COLUMNS
+        if column not in resume_from.columns and column not in DETECTION_COLUMNS
+    ]
     if missing:
         raise ResumeMismatchError(
             f"resume_from lacks the columns {missing}; it must be a frame of "
@@ -635,7 +700,7 @@ def _reusable_rows(resume_from, tasks):
                 "configuration); "
                 "start a new run or pass the matching settings."
             )
-        reusable[key] = {column: row[column] for column in RESULT_COLUMNS}
+        reusable[key] = {column: row.get(column, np.nan) for column in RESULT_COLUMNS}
         reusable[key]["error"] = ""
     return reusable
 

@@ -90,6 +90,7 @@ def test_interrupted_run_resumes_without_lost_or_duplicated_rows(tmp_path, stop_
         (["--n-neighbors", "0"], "--n-neighbors must be at least 1"),
         (["--noise-cv", "1"], "--noise-cv must be at least 2"),
         (["--pmd-type", "IV"], "invalid choice: 'IV'"),
+        (["--cleaner", "knn", "--cleaner", "knn"], "--cleaner must not repeat a value"),
     ],
 )
 def test_bad_arguments_exit_with_status_2(args, message):
@@ -346,3 +347,31 @@ def test_instance_noise_benchmark_records_rates_and_hardness(tmp_path):
     # A second run does not replace the first.
     again = subprocess.run([sys.executable, str(script), *args], capture_output=True, text=True)
     assert again.returncode == 2 and "--overwrite" in again.stderr
+
+
+def test_cleaners_add_models_with_the_detectors_precision_and_recall(tmp_path):
+    args = [*KNN_QUICK, "--cleaner", "none", "--cleaner", "knn", "--rates", "0", "0.3"]
+    result = _run(*args, "--out", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    frame = pd.read_csv(tmp_path / "noise_curve.csv")
+    assert sorted(set(frame["estimator"])) == ["knn", "knn+knn"]
+    cleaned = frame[(frame["estimator"] == "knn+knn") & (frame["noise_rate"] == 0.3)]
+    assert cleaned["detection_precision"].between(0.5, 1).all()
+    assert cleaned["detection_recall"].between(0.3, 1).all()
+    assert frame.loc[frame["estimator"] == "knn", "detection_precision"].isna().all()
+    assert "precision" in result.stdout and "recall" in result.stdout
+    report = json.loads((tmp_path / "noise_curve.json").read_text())
+    assert report["parameters"]["cleaners"] == ["none", "knn"]
+
+
+def test_resume_reads_a_csv_saved_before_the_detection_columns(knn_run, tmp_path):
+    _copy(knn_run, tmp_path)
+    saved = pd.read_csv(tmp_path / "noise_curve.csv")
+    legacy = saved.drop(columns=["detection_precision", "detection_recall"])
+    legacy.to_csv(tmp_path / "noise_curve.csv", index=False, lineterminator="\n")
+    result = _run(*KNN_QUICK, "--resume", "--out", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    resumed = pd.read_csv(tmp_path / "noise_curve.csv")
+    columns = [*TASK, "test_score", *PROVENANCE_COLUMNS, "fit_time"]
+    pd.testing.assert_frame_equal(resumed[columns], saved[columns])  # reused, not refitted
+    assert resumed["detection_precision"].isna().all()

@@ -21,6 +21,11 @@ needs_matplotlib = pytest.mark.skipif(
     reason='the page draws plots: pip install "skmislabel[plot]"',
 )
 
+needs_cleanlab = pytest.mark.skipif(
+    importlib.util.find_spec("cleanlab") is None,
+    reason='the page runs confident learning: pip install "skmislabel[cleaning]"',
+)
+
 
 def _page(page):
     """A page as a test parameter, marked by the extras its snippets need."""
@@ -30,6 +35,8 @@ def _page(page):
         marks.append(pytest.mark.cnn)
     if "plotting" in text or "matplotlib" in text:
         marks.append(needs_matplotlib)
+    if "ConfidentLearningCleaner(" in text:
+        marks.append(needs_cleanlab)
     return pytest.param(page, marks=marks, id=str(page.relative_to(ROOT / "docs")))
 
 

@@ -13,6 +13,7 @@ FIGURES = {
     "lesson.py": "lesson.png",
     "noise_types.py": "noise_types.png",
     "instance_noise.py": "instance_noise_flips.png",
+    "cleaning.py": "cleaning_suspects.png",
     "grid_search.py": None,
     "cnn_vs_sklearn.py": "cnn_vs_sklearn.png",
 }
@@ -31,6 +32,13 @@ def _script(script):
             pytest.mark.skipif(
                 importlib.util.find_spec("matplotlib") is None,
                 reason='the example draws a figure: pip install "skmislabel[plot]"',
+            )
+        )
+    if "ConfidentLearningCleaner" in text:
+        marks.append(
+            pytest.mark.skipif(
+                importlib.util.find_spec("cleanlab") is None,
+                reason='the example runs confident learning: pip install "skmislabel[cleaning]"',
             )
         )
     return pytest.param(script, marks=marks, id=script)

@@ -10,7 +10,7 @@ import pytest
 
 import skmislabel
 
-HEAVY = ("tensorflow", "keras", "scikeras", "matplotlib")
+HEAVY = ("tensorflow", "keras", "scikeras", "matplotlib", "cleanlab")
 
 
 def _modules_loaded_by(statement, blocked=()):
@@ -41,6 +41,7 @@ def _modules_loaded_by(statement, blocked=()):
         "from skmislabel.datasets import load_mnist; load_mnist()",
         "import skmislabel.model_selection",
         "import skmislabel.plotting",
+        "import skmislabel.cleaning, skmislabel.metrics",
         "import skmislabel._image_shape, skmislabel._compat",
     ],
 )
@@ -65,6 +66,8 @@ def test_import_star_gives_the_public_names_only():
         "skmislabel.model_selection",
         "skmislabel.datasets",
         "skmislabel.plotting",
+        "skmislabel.cleaning",
+        "skmislabel.metrics",
     ],
 )
 def test_every_public_module_declares_all(module_name):

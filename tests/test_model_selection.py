@@ -5,11 +5,12 @@ import io
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.base import BaseEstimator
 from sklearn.cluster import KMeans
 from sklearn.datasets import load_digits
 from sklearn.exceptions import FitFailedWarning
 from sklearn.linear_model import LinearRegression, Ridge
-from sklearn.model_selection import KFold, PredefinedSplit
+from sklearn.model_selection import KFold, PredefinedSplit, StratifiedKFold
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline as make_sklearn_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -360,3 +361,83 @@ def test_resume_refuses_rows_of_another_model_configuration(digits):
         **kwargs,
     )
     assert rerun == []
+
+
+class _EveryThirdCleaner(BaseEstimator):
+    """A stand-in cleaner: flags every third sample and keeps them all."""
+
+    def fit_resample(self, X, y):
+        self.suspect_mask_ = np.arange(len(y)) % 3 == 0
+        return X, y
+
+    def fit(self, X, y):
+        self.fit_resample(X, y)
+        return self
+
+
+class _DropFirstTen(BaseEstimator):
+    """A sampler that removes samples: between injector and cleaner it
+    breaks the correspondence of their masks."""
+
+    def fit_resample(self, X, y):
+        return X[10:], y[10:]
+
+    def fit(self, X, y):
+        return self
+
+
+def test_a_cleaner_in_the_pipeline_is_scored_against_the_injected_flips(digits):
+    from imblearn.pipeline import make_pipeline as make_imblearn_pipeline
+
+    X, y = digits
+    results = noise_curve(
+        make_imblearn_pipeline(_EveryThirdCleaner(), KNeighborsClassifier()),
+        X,
+        y,
+        noise_rates=[0.0, 0.3],
+        cv=2,
+        random_state=0,
+    )
+    frame = results.frame
+    assert (frame["error"] == "").all()
+    for row in frame.to_dict("records"):
+        # cv=2 for a classifier: the unshuffled stratified folds.
+        train = list(StratifiedKFold(2).split(X, y))[row["fold"]][0]
+        injector = LabelNoiseInjector(row["noise_rate"], random_state=row["noise_seed"])
+        injector.fit_resample(X[train], y[train])
+        flagged = np.arange(len(train)) % 3 == 0
+        caught = (injector.noise_mask_ & flagged).sum()
+        assert row["detection_precision"] == pytest.approx(caught / flagged.sum())
+        if row["noise_rate"] == 0:
+            assert np.isnan(row["detection_recall"])  # nothing flipped: undefined
+        else:
+            assert row["detection_recall"] == pytest.approx(caught / injector.n_flipped_)
+    # Without a cleaner, the columns are NaN.
+    plain = noise_curve(KNeighborsClassifier(), X, y, noise_rates=[0.3], cv=2, random_state=0)
+    assert plain.frame[["detection_precision", "detection_recall"]].isna().all().all()
+
+
+def test_a_sampler_between_injector_and_cleaner_fails_the_fit_saying_why(digits):
+    from imblearn.pipeline import make_pipeline as make_imblearn_pipeline
+
+    X, y = digits
+    pipeline = make_imblearn_pipeline(_DropFirstTen(), _EveryThirdCleaner(), KNeighborsClassifier())
+    with pytest.raises(ValueError, match="the cleaner must come right after the injector"):
+        noise_curve(pipeline, X, y, noise_rates=[0.2, 0.3], cv=2, random_state=0)
+
+
+def test_resume_from_rows_saved_without_the_detection_columns(digits):
+    X, y = digits
+    first = noise_curve(KNeighborsClassifier(), X, y, noise_rates=[0.0, 0.2], cv=2, random_state=0)
+    legacy = first.frame.drop(columns=["detection_precision", "detection_recall"])
+    resumed = noise_curve(
+        KNeighborsClassifier(),
+        X,
+        y,
+        noise_rates=[0.0, 0.2],
+        cv=2,
+        random_state=0,
+        resume_from=legacy,
+        callback=lambda row: pytest.fail("a saved fit ran again"),
+    )
+    pd.testing.assert_frame_equal(resumed.frame, first.frame)

@@ -1,0 +1,692 @@
+"""Tests for skmislabel/cleaning.py: the cleaners, their estimator checks and
+their detection of injected noise."""
+
+import functools
+import random
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+from imblearn.under_sampling import EditedNearestNeighbours
+from imblearn.utils.estimator_checks import (
+    estimator_checks_generator as imblearn_checks_generator,
+)
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.datasets import load_digits
+from sklearn.dummy import DummyClassifier
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.linear_model import LogisticRegression, RidgeClassifier
+from sklearn.metrics import accuracy_score
+from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_score
+from sklearn.neighbors import KNeighborsClassifier, NearestNeighbors
+from sklearn.svm import SVC
+from sklearn.tree import DecisionTreeClassifier
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skmislabel import LabelNoiseInjector, flip_labels, make_pipeline
+from skmislabel._compat import CLEANING_EXTRA_MESSAGE
+from skmislabel.cleaning import (
+    ConfidentLearningCleaner,
+    DisagreementCleaner,
+    NeighborhoodCleaner,
+)
+from skmislabel.metrics import detection_report
+
+X_DIGITS, Y_DIGITS = load_digits(return_X_y=True)
+
+
+def _needs_cleanlab(cleaner):
+    if isinstance(cleaner, ConfidentLearningCleaner):
+        pytest.importorskip("cleanlab", reason=CLEANING_EXTRA_MESSAGE)
+
+
+class _ProbabilitiesInX(ClassifierMixin, BaseEstimator):
+    """A model whose predict_proba is the first n_classes columns of X: the
+    out-of-fold probabilities are known in advance, whatever the folds."""
+
+    def fit(self, X, y):
+        self.classes_ = np.unique(y)
+        return self
+
+    def predict_proba(self, X):
+        return np.asarray(X, dtype=float)[:, : self.classes_.shape[0]]
+
+    def predict(self, X):
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+
+
+class _CountingKNN(KNeighborsClassifier):
+    """5-NN that counts its fits."""
+
+    fits = 0
+
+    def fit(self, X, y):
+        type(self).fits += 1
+        return super().fit(X, y)
+
+
+def _probability_rows(y, opinions, confidence, n_classes):
+    """Rows of class probabilities: ``confidence`` on each sample's
+    ``opinions`` class, the rest spread evenly over the other classes."""
+    rows = np.full((y.shape[0], n_classes), (1 - confidence) / (n_classes - 1))
+    rows[np.arange(y.shape[0]), opinions] = confidence
+    return rows
+
+
+# --------------------------------------------------------------------------
+# scikit-learn's and imbalanced-learn's checks
+# --------------------------------------------------------------------------
+# The checks compare two fits, so the folds are seeded; their data sets
+# have classes of fewer than 5 samples, too few for 5 folds, and of 5
+# samples, too few for more than 4 neighbours.
+CLEANERS = [
+    ConfidentLearningCleaner(cv=2, random_state=0),
+    # A model that takes NaN: the cleaner's tags follow it.
+    DisagreementCleaner(
+        DecisionTreeClassifier(max_depth=3),
+        cv=2,
+        threshold=0.5,
+        action="relabel",
+        random_state=0,
+    ),
+    DisagreementCleaner(cv=2, random_state=0),
+    NeighborhoodCleaner(n_neighbors=3),
+    NeighborhoodCleaner(n_neighbors=3, action="relabel"),
+]
+
+IMBLEARN_EXPECTED_FAILURES = {
+    "check_samplers_fit": (
+        "asks for sampling_strategy_, which only class-rebalancing samplers have; "
+        "a cleaner removes or relabels suspects whatever their class"
+    ),
+}
+
+
+@parametrize_with_checks(CLEANERS)
+def test_sklearn_estimator_checks(estimator, check):
+    _needs_cleanlab(estimator)
+    check(estimator)
+
+
+# A list, not imblearn's parametrize_with_checks generator, which pytest 9
+# deprecates as parametrize input.
+@pytest.mark.parametrize(
+    "estimator, check",
+    [
+        checked
+        for cleaner in CLEANERS
+        for checked in imblearn_checks_generator(
+            cleaner, expected_failed_checks=IMBLEARN_EXPECTED_FAILURES, mark="xfail"
+        )
+    ],
+    ids=lambda obj: obj.func.__name__ if isinstance(obj, functools.partial) else repr(obj),
+)
+def test_imblearn_sampler_checks(estimator, check):
+    _needs_cleanlab(estimator)
+    check(estimator)
+
+
+# --------------------------------------------------------------------------
+# What they find: digits with injected noise, scored against the truth
+# --------------------------------------------------------------------------
+SEEDS = range(5)
+
+
+@pytest.mark.parametrize(
+    "make_cleaner",
+    [
+        pytest.param(
+            lambda seed: ConfidentLearningCleaner(KNeighborsClassifier(), random_state=seed),
+            id="confident-learning-5nn",
+        ),
+        pytest.param(lambda seed: DisagreementCleaner(random_state=seed), id="disagreement"),
+        pytest.param(lambda seed: NeighborhoodCleaner(), id="neighborhood"),
+    ],
+)
+def test_cleaners_find_symmetric_noise_on_digits_with_precision_and_recall_above_0_8(
+    make_cleaner,
+):
+    """Over several noise draws and fold seeds, not one: every draw is above 0.8."""
+    _needs_cleanlab(make_cleaner(0))
+    reports = []
+    for seed in SEEDS:
+        injector = LabelNoiseInjector(noise_rate=0.2, random_state=seed)
+        X_noisy, y_noisy = injector.fit_resample(X_DIGITS, Y_DIGITS)
+        cleaner = make_cleaner(seed).fit(X_noisy, y_noisy)
+        reports.append(detection_report(injector.noise_mask_, cleaner.suspect_mask_))
+    precision = np.array([report.precision for report in reports])
+    recall = np.array([report.recall for report in reports])
+    assert precision.min() > 0.8 and recall.min() > 0.8, (precision, recall)
+
+
+def test_confident_learning_estimates_the_transition_matrix_in_our_orientation():
+    """Pairflip noise moves class i to i + 1: the estimate must put the mass at
+    T[i, i + 1] (row = true class), not at T[i + 1, i] as cleanlab's
+    P(given | true) would without the transpose."""
+    pytest.importorskip("cleanlab", reason=CLEANING_EXTRA_MESSAGE)
+    injector = LabelNoiseInjector(noise_rate=0.25, noise_type="pairflip", random_state=0)
+    X_noisy, y_noisy = injector.fit_resample(X_DIGITS, Y_DIGITS)
+    cleaner = ConfidentLearningCleaner(random_state=0).fit(X_noisy, y_noisy)
+    estimate = cleaner.transition_matrix_
+    np.testing.assert_allclose(estimate.sum(axis=1), 1.0)
+    next_class = (np.arange(10) + 1) % 10
+    forward = estimate[np.arange(10), next_class]
+    backward = estimate[next_class, np.arange(10)]
+    assert (forward > backward + 0.1).all(), estimate.round(2)
+    np.testing.assert_allclose(np.diag(estimate), 0.75, atol=0.1)
+
+
+def test_confident_learning_is_cleanlab_on_the_out_of_fold_probabilities():
+    """String labels, encoded as cleanlab wants them (0..K-1 in class order)."""
+    pytest.importorskip("cleanlab", reason=CLEANING_EXTRA_MESSAGE)
+    import cleanlab.count
+    import cleanlab.filter
+    import cleanlab.rank
+
+    rng = np.random.default_rng(0)
+    codes = np.repeat(np.arange(3), 40)
+    opinions = np.where(rng.random(120) < 0.2, (codes + 1) % 3, codes)
+    probabilities = _probability_rows(codes, opinions, 0.7, 3)
+    probabilities[::7] = _probability_rows(codes, codes, 0.5, 3)[::7]
+    y = np.array(["cat", "dog", "eel"])[codes]
+    cleaner = ConfidentLearningCleaner(_ProbabilitiesInX(), random_state=0)
+    cleaner.fit(probabilities, y)
+
+    np.testing.assert_array_equal(cleaner.classes_, ["cat", "dog", "eel"])
+    np.testing.assert_array_equal(
+        cleaner.suspect_mask_, cleanlab.filter.find_label_issues(codes, probabilities)
+    )
+    np.testing.assert_allclose(
+        cleaner.label_quality_,
+        cleanlab.rank.get_label_quality_scores(codes, probabilities, method="normalized_margin"),
+    )
+    joint = cleanlab.count.compute_confident_joint(codes, probabilities)
+    _, noise_matrix, _ = cleanlab.count.estimate_latent(joint, codes)
+    np.testing.assert_allclose(cleaner.transition_matrix_, noise_matrix.T)
+    assert cleaner.n_suspects_ == cleaner.suspect_mask_.sum() > 0
+
+
+def test_disagreement_flags_what_the_out_of_fold_model_does_not_predict():
+    codes = np.repeat(np.arange(3), 10)
+    opinions = codes.copy()
+    opinions[[0, 10, 20]] = [1, 2, 0]
+    probabilities = _probability_rows(codes, opinions, 0.8, 3)
+    # A tie between the label and another class is no evidence against it.
+    probabilities[12] = [0.45, 0.45, 0.1]
+    # The label is the most probable class, but only at 0.45.
+    probabilities[15] = [0.3, 0.45, 0.25]
+    cleaner = DisagreementCleaner(_ProbabilitiesInX(), random_state=0)
+    X_out, y_out = cleaner.fit_resample(probabilities, codes)
+    np.testing.assert_array_equal(np.flatnonzero(cleaner.suspect_mask_), [0, 10, 20])
+    np.testing.assert_allclose(cleaner.label_quality_, probabilities[np.arange(30), codes])
+    np.testing.assert_array_equal(cleaner.sample_indices_, np.delete(np.arange(30), [0, 10, 20]))
+    np.testing.assert_array_equal(y_out, np.delete(codes, [0, 10, 20]))
+
+    cleaner.set_params(threshold=0.5, action="relabel")
+    X_out, y_out = cleaner.fit_resample(probabilities, codes)
+    np.testing.assert_array_equal(np.flatnonzero(cleaner.suspect_mask_), [0, 10, 12, 15, 20])
+    # Relabelled to the predicted class; sample 12 (a tie) and 15 (its label
+    # is still the most probable) keep theirs.
+    expected = codes.copy()
+    expected[[0, 10, 20]] = [1, 2, 0]
+    np.testing.assert_array_equal(y_out, expected)
+    assert X_out is probabilities
+
+
+def test_neighborhood_cleaner_computes_kdn_and_votes_by_hand():
+    # Points on a line; each one's 2 nearest neighbours are the points beside it.
+    X = np.array([0.0, 1.0, 2.0, 3.0, 4.1, 5.3, 6.6, 8.0])[:, None]
+    y = np.array([0, 0, 1, 0, 1, 1, 1, 1])
+    cleaner = NeighborhoodCleaner(n_neighbors=2, threshold=0.5, action="relabel")
+    _, y_out = cleaner.fit_resample(X, y)
+    # Neighbours: 0 -> 1, 2; 1 -> 0, 2; 2 -> 1, 3; 3 -> 2, 4; 4 -> 3, 5;
+    # 5 -> 4, 6; 6 -> 5, 7; 7 -> 6, 5.
+    kdn = np.array([0.5, 0.5, 1.0, 1.0, 0.5, 0.0, 0.0, 0.0])
+    np.testing.assert_allclose(cleaner.label_quality_, 1 - kdn)
+    np.testing.assert_array_equal(cleaner.suspect_mask_, kdn > 0.5)
+    np.testing.assert_array_equal(y_out, [0, 0, 0, 1, 1, 1, 1, 1])
+
+    # Against scikit-learn's neighbours on digits.
+    y_noisy, _ = flip_labels(Y_DIGITS, noise_rate=0.3, random_state=0)
+    cleaner = NeighborhoodCleaner(n_neighbors=7, threshold=0.6).fit(X_DIGITS, y_noisy)
+    neighbours = NearestNeighbors(n_neighbors=7).fit(X_DIGITS).kneighbors(return_distance=False)
+    expected_kdn = (y_noisy[neighbours] != y_noisy[:, None]).mean(axis=1)
+    np.testing.assert_allclose(cleaner.label_quality_, 1 - expected_kdn)
+    np.testing.assert_array_equal(cleaner.suspect_mask_, expected_kdn > 0.6)
+
+
+def test_neighbour_vote_ties_go_to_the_own_label_then_to_the_nearer_neighbour():
+    from skmislabel._cleaning_neighbors import _neighbour_vote
+
+    neighbour_codes = np.array([[1, 2, 2, 1], [1, 0, 2, 0], [3, 1, 1, 3], [2, 3, 4, 5]])
+    codes = np.array([0, 1, 1, 0])
+    # Row 0: 1 and 2 tie, 1 is nearer; row 1: 0 has two votes; row 2: the
+    # own label 1 ties with 3; row 3: all tie, the nearest wins.
+    np.testing.assert_array_equal(_neighbour_vote(neighbour_codes, codes), [1, 0, 1, 2])
+
+
+# --------------------------------------------------------------------------
+# Actions
+# --------------------------------------------------------------------------
+def _noisy_digits(seed=0, rate=0.2):
+    return LabelNoiseInjector(noise_rate=rate, random_state=seed).fit_resample(X_DIGITS, Y_DIGITS)
+
+
+@pytest.mark.parametrize(
+    "cleaner",
+    [
+        ConfidentLearningCleaner(random_state=0),
+        DisagreementCleaner(threshold=0.7, random_state=0),
+        NeighborhoodCleaner(),
+    ],
+    ids=type,
+)
+def test_relabel_changes_only_the_suspects_and_remove_drops_exactly_them(cleaner):
+    _needs_cleanlab(cleaner)
+    X_noisy, y_noisy = _noisy_digits()
+    X_out, y_relabelled = clone(cleaner).set_params(action="relabel").fit_resample(X_noisy, y_noisy)
+    relabelling = clone(cleaner).set_params(action="relabel").fit(X_noisy, y_noisy)
+    changed = y_relabelled != y_noisy
+    assert X_out is X_noisy
+    assert changed.any() and not changed[~relabelling.suspect_mask_].any()
+    np.testing.assert_array_equal(relabelling.sample_indices_, np.arange(Y_DIGITS.shape[0]))
+    # Relabelling fixes more labels than it breaks.
+    assert (y_relabelled == Y_DIGITS).mean() > (y_noisy == Y_DIGITS).mean() + 0.1
+
+    removing = clone(cleaner).set_params(action="remove")
+    X_kept, y_kept = removing.fit_resample(X_noisy, y_noisy)
+    np.testing.assert_array_equal(removing.suspect_mask_, relabelling.suspect_mask_)
+    kept = np.flatnonzero(~removing.suspect_mask_)
+    np.testing.assert_array_equal(removing.sample_indices_, kept)
+    np.testing.assert_array_equal(X_kept, X_noisy[kept])
+    np.testing.assert_array_equal(y_kept, y_noisy[kept])
+    assert removing.n_suspects_ == removing.suspect_mask_.sum() == X_noisy.shape[0] - kept.size
+
+
+@pytest.mark.parametrize(
+    "cleaner",
+    [ConfidentLearningCleaner(random_state=0), NeighborhoodCleaner(n_neighbors=5)],
+    ids=type,
+)
+def test_images_dataframes_and_sparse_matrices_are_cleaned_alike(cleaner):
+    _needs_cleanlab(cleaner)
+    X_noisy, y_noisy = _noisy_digits(rate=0.3)
+    reference = clone(cleaner).fit(X_noisy, y_noisy)
+    assert reference.n_features_in_ == 64
+
+    images = X_noisy.reshape(-1, 8, 8)
+    from_images = clone(cleaner)
+    images_out, _ = from_images.fit_resample(images, y_noisy)
+    np.testing.assert_array_equal(from_images.suspect_mask_, reference.suspect_mask_)
+    assert images_out.shape == (reference.sample_indices_.size, 8, 8)
+    assert not hasattr(from_images, "n_features_in_")
+
+    index = pd.RangeIndex(1000, 1000 + y_noisy.size)
+    frame = pd.DataFrame(X_noisy, index=index).add_prefix("pixel")
+    series = pd.Series(y_noisy, index=index, name="digit")
+    frame_out, series_out = clone(cleaner).fit_resample(frame, series)
+    np.testing.assert_array_equal(frame_out.index, index[reference.sample_indices_])
+    np.testing.assert_array_equal(series_out.index, frame_out.index)
+    assert series_out.name == "digit" and list(frame_out.columns) == list(frame.columns)
+
+    # Sparse distances may order equidistant neighbours differently.
+    from_sparse = clone(cleaner)
+    sparse_out, _ = from_sparse.fit_resample(sp.csr_matrix(X_noisy), y_noisy)
+    assert sp.issparse(sparse_out)
+    np.testing.assert_array_equal(sparse_out.toarray(), X_noisy[from_sparse.sample_indices_])
+    assert (from_sparse.suspect_mask_ == reference.suspect_mask_).mean() > 0.99
+
+
+# --------------------------------------------------------------------------
+# In pipelines: trained on cleaned noisy labels, scored on clean ones
+# --------------------------------------------------------------------------
+def test_cross_val_score_of_a_pipeline_with_a_cleaner_scores_on_clean_labels():
+    injector = LabelNoiseInjector(noise_rate=0.3, random_state=0)
+    pipe = make_pipeline(injector, NeighborhoodCleaner(), KNeighborsClassifier())
+    folds = StratifiedKFold(n_splits=3, shuffle=True, random_state=0)
+    scores = cross_val_score(pipe, X_DIGITS, Y_DIGITS, cv=folds)
+    # Had the labels been corrupted before the split, the test folds would
+    # be scored against noisy labels too.
+    y_noisy, _ = flip_labels(Y_DIGITS, noise_rate=0.3, random_state=0)
+    on_clean, on_noisy = [], []
+    for train, test in folds.split(X_DIGITS, Y_DIGITS):
+        fitted = clone(pipe).fit(X_DIGITS[train], Y_DIGITS[train])
+        predictions = fitted.predict(X_DIGITS[test])
+        # The cleaner is skipped at predict time: no test sample is dropped.
+        assert predictions.shape == test.shape
+        on_clean.append(accuracy_score(Y_DIGITS[test], predictions))
+        on_noisy.append(accuracy_score(y_noisy[test], predictions))
+    np.testing.assert_allclose(scores, on_clean)
+    assert min(on_clean) > 0.9 and max(on_noisy) < 0.75
+
+
+def test_grid_search_over_a_cleaner_scores_on_clean_labels_and_prefers_cleaning():
+    pytest.importorskip("cleanlab", reason=CLEANING_EXTRA_MESSAGE)
+    injector = LabelNoiseInjector(noise_rate=0.3, random_state=0)
+    cleaner = ConfidentLearningCleaner(random_state=0)
+    pipe = make_pipeline(injector, cleaner, KNeighborsClassifier())
+    folds = StratifiedKFold(n_splits=3, shuffle=True, random_state=0)
+    grid = {"confidentlearningcleaner": ["passthrough", cleaner]}
+    search = GridSearchCV(pipe, grid, cv=folds).fit(X_DIGITS, Y_DIGITS)
+    assert search.best_params_["confidentlearningcleaner"] is cleaner
+    y_noisy, _ = flip_labels(Y_DIGITS, noise_rate=0.3, random_state=0)
+    for fold, (train, test) in enumerate(folds.split(X_DIGITS, Y_DIGITS)):
+        predictions = clone(pipe).fit(X_DIGITS[train], Y_DIGITS[train]).predict(X_DIGITS[test])
+        on_clean = accuracy_score(Y_DIGITS[test], predictions)
+        assert search.cv_results_[f"split{fold}_test_score"][1] == pytest.approx(on_clean)
+        assert on_clean > accuracy_score(y_noisy[test], predictions) + 0.2
+    without, with_cleaning = search.cv_results_["mean_test_score"]
+    assert with_cleaning > without + 0.01
+
+
+def test_imblearn_edited_nearest_neighbours_is_a_cleaning_step_too():
+    """The user guide shows it rather than wrapping it: it must keep working."""
+    injector = LabelNoiseInjector(noise_rate=0.2, random_state=0)
+    pipe = make_pipeline(
+        injector, EditedNearestNeighbours(sampling_strategy="all"), KNeighborsClassifier()
+    )
+    X_noisy, y_noisy = injector.fit_resample(X_DIGITS, Y_DIGITS)
+    editor = EditedNearestNeighbours(sampling_strategy="all")
+    editor.fit_resample(X_noisy, y_noisy)
+    suspect_mask = np.ones(Y_DIGITS.size, dtype=bool)
+    suspect_mask[editor.sample_indices_] = False
+    report = detection_report(injector.noise_mask_, suspect_mask)
+    assert report.recall > 0.9
+    assert cross_val_score(pipe, X_DIGITS, Y_DIGITS, cv=3).mean() > 0.9
+
+
+# --------------------------------------------------------------------------
+# Seeds, caching, inputs
+# --------------------------------------------------------------------------
+@pytest.fixture
+def empty_probability_cache():
+    from skmislabel._out_of_fold import CLEANING_CACHE
+
+    CLEANING_CACHE.clear()
+    _CountingKNN.fits = 0
+    yield CLEANING_CACHE
+    CLEANING_CACHE.clear()
+
+
+def test_an_int_random_state_gives_the_same_suspects_and_other_seeds_other_folds(
+    empty_probability_cache,
+):
+    X_noisy, y_noisy = _noisy_digits(rate=0.3)
+
+    def suspects(**params):
+        cleaner = DisagreementCleaner(_CountingKNN(), **params).fit(X_noisy, y_noisy)
+        return cleaner.suspect_mask_
+
+    first = suspects(random_state=0)
+    assert _CountingKNN.fits == 5
+    # A refit of the same data and seed reads the cache, and agrees with a cold fit.
+    np.testing.assert_array_equal(suspects(random_state=0), first)
+    assert _CountingKNN.fits == 5
+    empty_probability_cache.clear()
+    np.testing.assert_array_equal(suspects(random_state=0), first)
+    # Folds in parallel give the same probabilities (a plain 5-NN: the
+    # worker processes would count fits of their own).
+    in_parallel = DisagreementCleaner(KNeighborsClassifier(), random_state=0, n_jobs=2)
+    np.testing.assert_array_equal(in_parallel.fit(X_noisy, y_noisy).suspect_mask_, first)
+    # Other folds: other suspects, and no cache hit for fresh entropy.
+    assert not np.array_equal(suspects(random_state=1), first)
+    fits = _CountingKNN.fits
+    suspects(random_state=None)
+    suspects(random_state=None)
+    assert _CountingKNN.fits == fits + 10
+
+
+@pytest.mark.parametrize("random_state", [None, 0, np.random.RandomState(0)])
+def test_global_random_states_are_untouched(random_state):
+    pytest.importorskip("cleanlab", reason=CLEANING_EXTRA_MESSAGE)
+    X_noisy, y_noisy = _noisy_digits()
+    # Scaled, so that the logistic regression converges.
+    X_noisy = X_noisy[:600] / 16
+    y_noisy = y_noisy[:600]
+    np.random.seed(7)
+    random.seed(7)
+    numpy_state, python_state = np.random.get_state(), random.getstate()
+    estimator = LogisticRegression(max_iter=1000)
+    for cleaner in [
+        ConfidentLearningCleaner(estimator, cv=3, random_state=random_state),
+        DisagreementCleaner(cv=3, random_state=random_state),
+        NeighborhoodCleaner(),
+    ]:
+        cleaner.fit_resample(X_noisy, y_noisy)
+    after = np.random.get_state()
+    assert after[0] == numpy_state[0] and after[2:] == numpy_state[2:]
+    np.testing.assert_array_equal(after[1], numpy_state[1])
+    assert random.getstate() == python_state
+    assert estimator.random_state is None  # the user's model is cloned, not seeded
+
+
+@pytest.mark.parametrize("action", ["remove", "relabel"])
+@pytest.mark.parametrize(
+    "cleaner",
+    [ConfidentLearningCleaner(random_state=0), DisagreementCleaner(), NeighborhoodCleaner()],
+    ids=type,
+)
+def test_inputs_are_never_modified(cleaner, action):
+    _needs_cleanlab(cleaner)
+    X_noisy, y_noisy = _noisy_digits(rate=0.3)
+    frame = pd.DataFrame(X_noisy)
+    series = pd.Series(y_noisy)
+    X_before, y_before = X_noisy.copy(), y_noisy.copy()
+    clone(cleaner).set_params(action=action).fit_resample(X_noisy, y_noisy)
+    clone(cleaner).set_params(action=action).fit_resample(frame, series)
+    np.testing.assert_array_equal(X_noisy, X_before)
+    np.testing.assert_array_equal(y_noisy, y_before)
+    np.testing.assert_array_equal(frame.to_numpy(), X_before)
+    np.testing.assert_array_equal(series.to_numpy(), y_before)
+
+
+def test_an_estimator_that_takes_nan_cleans_data_with_nan():
+    X_missing = X_DIGITS.copy()
+    X_missing[::10, 5] = np.nan
+    y_noisy, noise_mask = flip_labels(Y_DIGITS, noise_rate=0.2, random_state=0)
+    cleaner = DisagreementCleaner(HistGradientBoostingClassifier(max_iter=20), random_state=0)
+    X_out, _ = cleaner.fit_resample(X_missing, y_noisy)
+    assert np.isnan(X_out).any()
+    assert detection_report(noise_mask, cleaner.suspect_mask_).recall > 0.8
+
+
+# --------------------------------------------------------------------------
+# Bad input: exact exception type, and a message naming the cause
+# --------------------------------------------------------------------------
+Y_SMALL_CLASS = np.array([0] * 10 + [1] * 10 + [2] * 3)
+X_SMALL_CLASS = np.random.default_rng(0).random((23, 4))
+# Every sample's nearest neighbour has the other label.
+X_LINE, Y_ALTERNATING = np.arange(20.0)[:, None], np.arange(20) % 2
+# Probability 1 for the other class: every out-of-fold prediction is wrong.
+X_CONTRARIAN = np.eye(2)[1 - Y_ALTERNATING]
+X_NAN = np.where(np.eye(23, 4) == 1, np.nan, X_SMALL_CLASS)
+
+BAD_INPUT = [
+    (
+        ConfidentLearningCleaner(SVC()),
+        X_SMALL_CLASS,
+        Y_SMALL_CLASS,
+        ValueError,
+        "'estimator' parameter of ConfidentLearningCleaner must be an object "
+        "implementing 'fit' and 'predict_proba'",
+    ),
+    (
+        DisagreementCleaner(RidgeClassifier()),
+        X_SMALL_CLASS,
+        Y_SMALL_CLASS,
+        ValueError,
+        "'estimator' parameter of DisagreementCleaner must be an object implementing",
+    ),
+    (
+        ConfidentLearningCleaner(),
+        X_SMALL_CLASS,
+        Y_SMALL_CLASS,
+        ValueError,
+        "cv=5 folds need at least 5 samples of every class of y.*class 2 has 3. Lower cv",
+    ),
+    (
+        DisagreementCleaner(cv=4),
+        X_SMALL_CLASS,
+        np.array(["a"] * 10 + ["b"] * 10 + ["c"] * 3),
+        ValueError,
+        "cv=4 folds need at least 4 samples.*class 'c' has 3",
+    ),
+    (
+        NeighborhoodCleaner(n_neighbors=1, threshold=0.0),
+        X_LINE,
+        Y_ALTERNATING,
+        ValueError,
+        "flagged every one of the 20 samples as a suspect; removing them would leave "
+        "an empty training set",
+    ),
+    (
+        DisagreementCleaner(_ProbabilitiesInX(), cv=2),
+        X_CONTRARIAN,
+        Y_ALTERNATING,
+        ValueError,
+        "DisagreementCleaner flagged every one of the 20 samples",
+    ),
+    (
+        DisagreementCleaner(DummyClassifier(strategy="prior"), threshold=0.9),
+        X_LINE,
+        Y_ALTERNATING,
+        ValueError,
+        "flagged every one of the 20 samples",
+    ),
+    (
+        ConfidentLearningCleaner(_ProbabilitiesInX(), cv=2, filter_by="predicted_neq_given"),
+        X_CONTRARIAN,
+        Y_ALTERNATING,
+        ValueError,
+        "ConfidentLearningCleaner flagged every one of the 20 samples",
+    ),
+    (
+        NeighborhoodCleaner(),
+        X_SMALL_CLASS,
+        np.zeros(23),
+        ValueError,
+        "needs samples of at least 2 classes.*y has only one class, 0.0",
+    ),
+    (
+        DisagreementCleaner(),
+        X_SMALL_CLASS,
+        np.zeros(23),
+        ValueError,
+        "needs samples of at least 2 classes.*y has only one class, 0.0",
+    ),
+    (
+        NeighborhoodCleaner(n_neighbors=23),
+        X_SMALL_CLASS,
+        Y_SMALL_CLASS,
+        ValueError,
+        "n_neighbors=23 needs more than 23 samples.*got 23",
+    ),
+    (NeighborhoodCleaner(), X_SMALL_CLASS, None, ValueError, "requires y to be passed"),
+    (
+        NeighborhoodCleaner(),
+        X_SMALL_CLASS[:20],
+        Y_SMALL_CLASS,
+        ValueError,
+        "inconsistent numbers of samples: \\[20, 23\\]",
+    ),
+    (
+        NeighborhoodCleaner(),
+        X_SMALL_CLASS,
+        np.linspace(0, 1, 23),
+        ValueError,
+        "Unknown label type",
+    ),
+    (NeighborhoodCleaner(threshold=1.0), X_SMALL_CLASS, Y_SMALL_CLASS, ValueError, "'threshold'"),
+    (DisagreementCleaner(threshold=0.0), X_SMALL_CLASS, Y_SMALL_CLASS, ValueError, "'threshold'"),
+    (DisagreementCleaner(action="drop"), X_SMALL_CLASS, Y_SMALL_CLASS, ValueError, "'action'"),
+    (DisagreementCleaner(cv=1), X_SMALL_CLASS, Y_SMALL_CLASS, ValueError, "'cv' parameter"),
+    (
+        ConfidentLearningCleaner(filter_by="magic"),
+        X_SMALL_CLASS,
+        Y_SMALL_CLASS,
+        ValueError,
+        "'filter_by' parameter",
+    ),
+    # NaN where the model cannot take it: scikit-learn's own message.
+    (DisagreementCleaner(cv=3), X_NAN, Y_SMALL_CLASS, ValueError, "Input X contains NaN"),
+    (
+        DisagreementCleaner(LogisticRegression(), cv=3),
+        X_NAN,
+        Y_SMALL_CLASS,
+        ValueError,
+        "Input X contains NaN",
+    ),
+    (NeighborhoodCleaner(n_neighbors=3), X_NAN, Y_SMALL_CLASS, ValueError, "Input X contains NaN"),
+]
+
+
+@pytest.mark.parametrize(
+    "cleaner, X, y, err_type, err_msg",
+    BAD_INPUT,
+    ids=[f"{i}-{type(case[0]).__name__}" for i, case in enumerate(BAD_INPUT)],
+)
+def test_bad_input_raises(cleaner, X, y, err_type, err_msg):
+    _needs_cleanlab(cleaner)
+    with pytest.raises(err_type, match=err_msg):
+        clone(cleaner).fit_resample(X, y)
+
+
+def test_relabel_is_allowed_when_every_sample_is_a_suspect():
+    cleaner = NeighborhoodCleaner(n_neighbors=1, threshold=0.0, action="relabel")
+    _, y_out = cleaner.fit_resample(X_LINE, Y_ALTERNATING)
+    assert cleaner.n_suspects_ == 20
+    np.testing.assert_array_equal(y_out, 1 - Y_ALTERNATING)
+
+
+# --------------------------------------------------------------------------
+# Imports: cleanlab is an extra, loaded only when a cleaner needs it
+# --------------------------------------------------------------------------
+HEAVY = ("cleanlab", "tensorflow", "keras", "scikeras", "matplotlib")
+
+
+def _run(code):
+    result = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]
+
+
+@pytest.mark.parametrize(
+    "statement",
+    ["import skmislabel", "import skmislabel.cleaning", "import skmislabel.metrics"],
+)
+def test_importing_loads_neither_cleanlab_nor_tensorflow_nor_matplotlib(statement):
+    loaded = _run(
+        f"""
+        import sys
+        {statement}
+        print([name for name in {HEAVY!r} if sys.modules.get(name) is not None])
+        """
+    )
+    assert loaded == "[]"
+
+
+def test_without_cleanlab_the_confident_learning_cleaner_says_how_to_install_it():
+    output = _run(
+        """
+        import sys
+        sys.modules["cleanlab"] = None  # import raises ImportError, as if not installed
+        from sklearn.datasets import load_digits
+        from skmislabel.cleaning import (
+            ConfidentLearningCleaner, DisagreementCleaner, NeighborhoodCleaner)
+        X, y = load_digits(return_X_y=True)
+        DisagreementCleaner(random_state=0).fit(X, y)
+        NeighborhoodCleaner().fit(X, y)
+        try:
+            ConfidentLearningCleaner().fit(X, y)
+        except ImportError as exc:
+            print(exc)
+        """
+    )
+    assert output == CLEANING_EXTRA_MESSAGE
+    assert 'pip install "skmislabel[cleaning]"' in output
