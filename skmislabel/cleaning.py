@@ -82,6 +82,7 @@ from ._out_of_fold import (
     seed_unset_random_states,
 )
 from ._random import draw_seed
+from ._sampler_input import check_sampler_input
 from ._targets import encode_targets
 
 __all__ = ["ConfidentLearningCleaner", "DisagreementCleaner", "NeighborhoodCleaner"]
@@ -178,19 +179,7 @@ class _BaseCleaner(OneToOneFeatureMixin, BaseEstimator):
         if y is None:
             raise ValueError(f"{name} requires y to be passed, but the target y is None.")
         # Validated for its shape only: the data go on as passed.
-        X_checked = check_array(
-            X,
-            accept_sparse=True,
-            dtype=None,
-            ensure_all_finite=False,
-            ensure_2d=False,
-            allow_nd=True,
-            input_name="X",
-        )
-        if X_checked.ndim == 1 and X_checked.dtype.kind not in "OUS":
-            # 1-D X is only a sequence of documents for a text pipeline; 1-D
-            # numbers are a mistaken single feature: scikit-learn's error.
-            check_array(X, dtype=None, ensure_all_finite=False, input_name="X")
+        X_checked = check_sampler_input(X)
         check_consistent_length(X_checked, y)
         if X_checked.ndim == 2:
             validate_data(self, X, skip_check_array=True)

@@ -274,7 +274,7 @@ import numbers
 
 import numpy as np
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin
-from sklearn.utils.validation import check_array, check_consistent_length, validate_data
+from sklearn.utils.validation import check_consistent_length, validate_data
 
 from ._compat import (
     HasMethods,
@@ -287,6 +287,7 @@ from ._compat import (
 from ._instance_noise import ESTIMATOR_NOISE_TYPES, draw_instance_noise
 from ._noise_models import INSTANCE_NOISE_TYPES, NOISE_TYPES, build_noise_model
 from ._random import draw_seed
+from ._sampler_input import check_sampler_input
 from ._sampling import draw_flips
 from ._targets import encode_targets
 
@@ -796,19 +797,7 @@ class LabelNoiseInjector(OneToOneFeatureMixin, BaseEstimator):
             Labels with ``n_flipped_`` of them changed.
         """
         # Validated for its shape only: X itself is returned, not a converted copy.
-        X_checked = check_array(
-            X,
-            accept_sparse=True,
-            dtype=None,
-            ensure_all_finite=False,
-            ensure_2d=False,
-            allow_nd=True,
-            input_name="X",
-        )
-        if X_checked.ndim == 1 and X_checked.dtype.kind not in "OUS":
-            # 1-D X is only a sequence of documents for a text vectorizer;
-            # 1-D numbers are a mistaken single feature: scikit-learn's error.
-            check_array(X, dtype=None, ensure_all_finite=False, input_name="X")
+        check_sampler_input(X)
         validate_data(self, X, skip_check_array=True)
         if y is not None:
             check_consistent_length(X, y)
