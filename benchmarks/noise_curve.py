@@ -23,7 +23,12 @@ overwritten (without ``--overwrite``) nor resumed from rows of other
 settings (each row carries its seeds, split and configuration fingerprints);
 a row torn by a killed write is run again; two runs cannot write to one
 folder at once. ``--resume`` may extend a run with more repeats, rates,
-estimators or noise types: the first rows keep their seeds.
+estimators, cleaners or noise types: the first rows keep their seeds.
+
+``--cleaner`` trains each estimator after a cleaner of skmislabel.cleaning
+(``cnn+confident-learning``, ``cnn+knn``; ``none`` is the estimator on the
+noisy labels): its rows get the detector's precision and recall against the
+injected flips.
 
 Examples::
 
@@ -33,6 +38,8 @@ Examples::
         --estimator cnn --estimator logreg --rates 0 0.2 0.4 --repeats 2
     python benchmarks/noise_curve.py --noise-type symmetric --noise-type part_dependent \
         --noise-type confidence --noise-type pmd --noise-type borderline --repeats 2
+    python benchmarks/noise_curve.py --noise-type symmetric --noise-type confidence \
+        --cleaner none --cleaner confident-learning --cleaner knn --repeats 2
     python benchmarks/noise_curve.py --backend dask --n-jobs 2
 """
 
