@@ -36,9 +36,9 @@ Examples::
     python benchmarks/noise_curve.py --quick
     python benchmarks/noise_curve.py --noise-type symmetric --noise-type pairflip \\
         --estimator cnn --estimator logreg --rates 0 0.2 0.4 --repeats 2
-    python benchmarks/noise_curve.py --noise-type symmetric --noise-type part_dependent \
+    python benchmarks/noise_curve.py --noise-type symmetric --noise-type part_dependent \\
         --noise-type confidence --noise-type pmd --noise-type borderline --repeats 2
-    python benchmarks/noise_curve.py --noise-type symmetric --noise-type confidence \
+    python benchmarks/noise_curve.py --noise-type symmetric --noise-type confidence \\
         --cleaner none --cleaner confident-learning --cleaner knn --repeats 2
     python benchmarks/noise_curve.py --backend dask --n-jobs 2
 """
