@@ -6,10 +6,11 @@ pipelines, noise curves and the datasets. :class:`CNNClassifier` needs the
 SciKeras) and the plots the ``plot`` extra (matplotlib).
 
 Names backed by heavy imports load on first use: :class:`CNNClassifier`
-(TensorFlow) and the pipelines (imbalanced-learn), so that ``import
-skmislabel`` and the noise code never import TensorFlow. ``CNNClassifier`` is
-left out of ``__all__``, so that ``from skmislabel import *`` never imports
-TensorFlow either; import it by name.
+and :class:`~skmislabel.coteaching.CoTeachingClassifier` (TensorFlow) and
+the pipelines (imbalanced-learn), so that ``import skmislabel`` and the
+noise code never import TensorFlow. Both classifiers are left out of
+``__all__``, so that ``from skmislabel import *`` never imports TensorFlow
+either; import them by name.
 """
 
 import importlib
@@ -22,6 +23,7 @@ __version__ = "0.1.0"
 # name -> module that defines it; imported on first attribute access.
 _LAZY_NAMES = {
     "CNNClassifier": ".cnn",
+    "CoTeachingClassifier": ".coteaching",
     "Pipeline": ".pipeline",
     "make_pipeline": ".pipeline",
 }
@@ -36,7 +38,16 @@ __all__ = [
 
 
 # Submodules with heavy imports, importable as attributes.
-_LAZY_SUBMODULES = ("cleaning", "cnn", "metrics", "model_selection", "pipeline", "plotting")
+_LAZY_SUBMODULES = (
+    "cleaning",
+    "cnn",
+    "coteaching",
+    "losses",
+    "metrics",
+    "model_selection",
+    "pipeline",
+    "plotting",
+)
 
 
 def __getattr__(name):

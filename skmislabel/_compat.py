@@ -197,6 +197,7 @@ SCIKERAS_HOOKS = {
     ),
     "_predict_raw": ("self", "X", "kwargs"),
     "_validate_data": ("self", "X", "y", "reset"),
+    "_check_model_compatibility": ("self", "y"),
 }
 
 _UPGRADE_HINT = {

@@ -1,12 +1,65 @@
 """Image shapes of the CNN's input: which (height, width, channels) a row of X is.
 
-Plain integer arithmetic, so that the rules are tested without TensorFlow.
+Plain integer arithmetic and scikit-learn's validation, so that the rules are
+tested without TensorFlow.
 """
 
 import math
 import numbers
 
-__all__ = ["as_pair", "conv_output_shape", "resolve_image_shape"]
+import numpy as np
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import column_or_1d, validate_data
+
+__all__ = ["as_pair", "conv_output_shape", "resolve_image_shape", "validate_images"]
+
+
+def validate_images(estimator, X, y=None, *, reset):
+    """Validate a network's input like scikit-learn, and reshape it to images.
+
+    scikit-learn's ``validate_data`` (its messages for feature counts and
+    names), on X flattened to 2-D; with ``reset`` it sets ``n_features_in_``
+    and ``image_shape_`` from ``estimator.image_shape``, otherwise it checks
+    X against them.
+
+    Returns
+    -------
+    images : ndarray of shape (n_samples, height, width, channels), float32
+    y : ndarray of shape (n_samples,) or None
+    """
+    if y is not None:
+        y = column_or_1d(y, warn=True)
+        check_classification_targets(y)
+    if X is None:
+        return X, y
+    name = type(estimator).__name__
+    if hasattr(X, "toarray") or hasattr(X, "sparse"):
+        raise TypeError(
+            f"{name} does not accept sparse input: the network needs dense images. "
+            "Convert X with X.toarray()."
+        )
+    nd_shape = None
+    if not hasattr(X, "columns"):
+        X = np.asarray(X) if not hasattr(X, "ndim") else X
+        if X.ndim > 2:
+            nd_shape = X.shape[1:]
+            X = X.reshape(X.shape[0], -1)
+    if y is not None:
+        X, y = validate_data(estimator, X, y, reset=reset, dtype=np.float32)
+    else:
+        X = validate_data(estimator, X, reset=reset, dtype=np.float32)
+    if reset:
+        estimator.image_shape_ = resolve_image_shape(
+            estimator.image_shape, estimator.n_features_in_, nd_shape
+        )
+    elif nd_shape is not None:
+        expected = estimator.image_shape_
+        if tuple(nd_shape) not in (expected, expected[:2] if expected[2] == 1 else None):
+            raise ValueError(
+                f"X has images of shape {tuple(nd_shape)}, but {name} was fitted on "
+                f"images of shape {expected}."
+            )
+    return X.reshape((X.shape[0],) + estimator.image_shape_), y
 
 
 def as_pair(size):

@@ -48,11 +48,10 @@ except ImportError as exc:
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import NotFittedError
 from sklearn.utils import ClassifierTags
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from ._compat import Interval, StrOptions, check_scikeras_hooks, fit_context, import_private
-from ._image_shape import resolve_image_shape
+from ._image_shape import validate_images
 from ._keras_runtime import (
     clear_network_cache,
     seeded,
@@ -61,6 +60,8 @@ from ._keras_runtime import (
 )
 from ._network import build_lesson_network
 from ._random import draw_seed
+from ._transition_estimation import estimate_transition_matrix
+from .losses import LOSSES, make_loss
 
 __all__ = ["CNNClassifier", "clear_network_cache", "set_tensorflow_threads"]
 
@@ -70,6 +71,8 @@ check_scikeras_hooks(BaseWrapper)
 # Predictions do not depend on the batch size; larger batches are faster.
 _PREDICT_BATCH_SIZE = 1024
 _LOSS = "sparse_categorical_crossentropy"
+_CORRECTED_LOSSES = ("forward", "backward")
+_SEED_BOUND = np.iinfo(np.int32).max
 
 
 class CNNClassifier(ClassifierMixin, BaseWrapper):
@@ -104,6 +107,25 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
         Units of the hidden dense layer.
     dropout : float in [0, 1), default=0.0
         Dropout rate after the hidden dense layer (0: no dropout layer).
+    loss : {"cross_entropy", "label_smoothing", "bootstrap_soft", \
+            "bootstrap_hard", "gce", "sce", "nce_rce", "forward", "backward"}, \
+            default="cross_entropy"
+        The training loss: Keras's sparse categorical cross-entropy, or one
+        of the noise-robust losses of :mod:`skmislabel.losses` (see
+        :data:`skmislabel.losses.LOSSES` for the classes). Their
+        hyperparameters are routed parameters, ``loss__q=0.5``,
+        ``loss__smoothing=0.2``, ..., searchable with ``GridSearchCV``
+        (``cnnclassifier__loss__q``); unset ones take the class defaults
+        (the papers' MNIST values). ``"forward"`` and ``"backward"`` need
+        ``loss__transition_matrix``: a known ``T[i, j] = P(noisy = j | true
+        = i)`` with rows and columns in the order of ``classes_`` (for
+        example an injector's ``transition_matrix_``), or ``"estimate"``:
+        the network is first trained with cross-entropy, ``T`` is estimated
+        from its predictions on the training data
+        (:func:`skmislabel.noise.estimate_transition_matrix`, the anchor
+        points at the ``loss__percentile``-th percentile, 97 by default),
+        and a new network is trained with the corrected loss, so a fit
+        costs twice as much.
     learning_rate : float, default=1e-3
         Adam's learning rate (an ``optimizer__learning_rate`` routed
         parameter takes precedence).
@@ -166,6 +188,9 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
         The trained network.
     history_ : dict
         Per-epoch ``loss`` (and ``val_loss``, metrics) from Keras.
+    transition_matrix_ : ndarray of shape (n_classes, n_classes)
+        With ``loss="forward"`` or ``"backward"``: the ``T`` the loss was
+        corrected with, given or estimated.
 
     See Also
     --------
@@ -198,6 +223,7 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
         "n_conv_blocks": [Interval(numbers.Integral, 0, None, closed="left")],
         "dense_units": [Interval(numbers.Integral, 1, None, closed="left")],
         "dropout": [Interval(numbers.Real, 0, 1, closed="left")],
+        "loss": [StrOptions({"cross_entropy", *LOSSES})],
         "learning_rate": [Interval(numbers.Real, 0, None, closed="neither")],
         "epochs": [Interval(numbers.Integral, 1, None, closed="left")],
         "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
@@ -220,6 +246,7 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
         n_conv_blocks=1,
         dense_units=128,
         dropout=0.0,
+        loss="cross_entropy",
         learning_rate=1e-3,
         epochs=5,
         batch_size=32,
@@ -257,6 +284,7 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
         self.n_conv_blocks = n_conv_blocks
         self.dense_units = dense_units
         self.dropout = dropout
+        self.loss = loss
         self.learning_rate = learning_rate
         self.early_stopping = early_stopping
         self.n_iter_no_change = n_iter_no_change
@@ -268,7 +296,6 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
         for name in (
             "model",
             "build_fn",
-            "loss",
             "validation_batch_size",
             "shuffle",
             "run_eagerly",
@@ -293,7 +320,6 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
     # SciKeras reads these attributes by name; they are fixed for this model.
     model = None
     build_fn = None
-    loss = _LOSS
     validation_batch_size = None
     shuffle = True
     run_eagerly = False
@@ -315,36 +341,7 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
         return accuracy_score(y_true, y_pred, **kwargs)
 
     def _validate_data(self, X=None, y=None, reset=False, y_numeric=False):
-        if y is not None:
-            y = column_or_1d(y, warn=True)
-            check_classification_targets(y)
-        if X is None:
-            return X, y
-        if hasattr(X, "toarray") or hasattr(X, "sparse"):
-            raise TypeError(
-                f"{type(self).__name__} does not accept sparse input: the network "
-                "needs dense images. Convert X with X.toarray()."
-            )
-        nd_shape = None
-        if not hasattr(X, "columns"):
-            X = np.asarray(X) if not hasattr(X, "ndim") else X
-            if X.ndim > 2:
-                nd_shape = X.shape[1:]
-                X = X.reshape(X.shape[0], -1)
-        if y is not None:
-            X, y = validate_data(self, X, y, reset=reset, dtype=np.float32)
-        else:
-            X = validate_data(self, X, reset=reset, dtype=np.float32)
-        if reset:
-            self.image_shape_ = resolve_image_shape(self.image_shape, self.n_features_in_, nd_shape)
-        elif nd_shape is not None:
-            expected = self.image_shape_
-            if tuple(nd_shape) not in (expected, expected[:2] if expected[2] == 1 else None):
-                raise ValueError(
-                    f"X has images of shape {tuple(nd_shape)}, but {type(self).__name__} "
-                    f"was fitted on images of shape {expected}."
-                )
-        return X.reshape((X.shape[0],) + self.image_shape_), y
+        return validate_images(self, X, y, reset=reset)
 
     # ------------------------------------------------------------------
     # The model
@@ -365,7 +362,7 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
             optimizer.learning_rate = self.learning_rate
         model.compile(
             optimizer=optimizer,
-            loss=_LOSS,
+            loss=self._training_loss(),
             metrics=compile_kwargs.get("metrics"),
             steps_per_execution=self.steps_per_execution,
         )
@@ -403,9 +400,87 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
         return {
             **route_params(params, destination="compile", pass_filter=set()),
             "optimizer": instantiate("optimizer", self.optimizer, get_optimizer_class, True),
-            "loss": _LOSS,
+            "loss": self._training_loss(),
             "metrics": metrics,
         }
+
+    def _loss_parameters(self):
+        prefix = "loss__"
+        return {
+            name[len(prefix) :]: value
+            for name, value in self.get_params().items()
+            if name.startswith(prefix)
+        }
+
+    def _training_loss(self):
+        """The Keras loss that ``loss`` and its routed parameters name."""
+        parameters = self._loss_parameters()
+        if self.loss == "cross_entropy" and not parameters:
+            # Keras's own loss by name, so that default fits are unchanged.
+            return _LOSS
+        if self.loss in _CORRECTED_LOSSES:
+            parameters.pop("percentile", None)
+            parameters["transition_matrix"] = self._correction_matrix
+            shape = np.shape(self._correction_matrix)
+            if shape != (self.n_classes_, self.n_classes_):
+                raise ValueError(
+                    f"loss__transition_matrix must have shape (n_classes, n_classes) = "
+                    f"({self.n_classes_}, {self.n_classes_}), rows and columns in the order "
+                    f"of classes_ {self.classes_.tolist()}; got shape {shape}."
+                )
+        try:
+            return make_loss(self.loss, **parameters)
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(
+                f"{type(self).__name__}(loss={self.loss!r}), invalid loss__ parameter: {exc}"
+            ) from exc
+
+    def _resolve_correction_matrix(self, X, y, sample_weight, fit_kwargs):
+        """The ``T`` of a corrected loss: the one given, or one estimated by
+        a first network trained on the same data with cross-entropy."""
+        parameters = self._loss_parameters()
+        if self.loss not in _CORRECTED_LOSSES:
+            return None
+        transition_matrix = parameters.get("transition_matrix")
+        if transition_matrix is None:
+            raise ValueError(
+                f"loss={self.loss!r} needs loss__transition_matrix: an array of shape "
+                "(n_classes, n_classes) with T[i, j] = P(noisy = j | true = i), or "
+                "'estimate'."
+            )
+        is_estimate = isinstance(transition_matrix, str)
+        if is_estimate and transition_matrix != "estimate":
+            raise ValueError(
+                "loss__transition_matrix must be an array of shape (n_classes, n_classes) "
+                f"or 'estimate'; got {transition_matrix!r}."
+            )
+        if "percentile" in parameters and not is_estimate:
+            raise ValueError(
+                "loss__percentile chooses the anchor points of an estimated T; it needs "
+                "loss__transition_matrix='estimate'."
+            )
+        if not is_estimate:
+            return np.asarray(transition_matrix, dtype=np.float64)
+        if self.warm_start and self.initialized_:
+            return self.transition_matrix_
+        # With an int random_state this first network is exactly
+        # CNNClassifier(loss="cross_entropy") of the same settings.
+        params = {
+            name: value
+            for name, value in self.get_params().items()
+            if not name.startswith("loss__")
+        }
+        params.update(loss="cross_entropy", warm_start=False)
+        noisy_model = type(self)(**params).fit(X, y, sample_weight=sample_weight, **fit_kwargs)
+        return estimate_transition_matrix(
+            noisy_model.predict_proba(X), percentile=parameters.get("percentile", 97.0)
+        )
+
+    def _check_model_compatibility(self, y):
+        # SciKeras compares self.loss with the compiled loss by Keras name;
+        # the names of ``loss`` are skmislabel's, and _keras_build_fn
+        # compiles the loss they name. The single softmax output is fixed.
+        pass
 
     def _build_keras_model(self):
         # SciKeras would seed (and set TF_DETERMINISTIC_OPS) itself when
@@ -515,6 +590,7 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
             )
         if self.tf_threads is not None:
             set_tensorflow_threads(self.tf_threads)
+        self._correction_matrix = self._resolve_correction_matrix(X, y, sample_weight, kwargs)
         if not (self.warm_start and self.initialized_):
             # A new network: the classes come from this y (the target
             # encoder reads classes_ as its categories).
@@ -525,7 +601,15 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
         self._network_seed = seed
         with seeded(seed):
             super().fit(X, y, sample_weight=sample_weight, **kwargs)
+        self._n_partial_fits = 0
+        self._set_transition_matrix()
         return self
+
+    def _set_transition_matrix(self):
+        if self.loss in _CORRECTED_LOSSES:
+            self.transition_matrix_ = np.array(self._correction_matrix, dtype=np.float64)
+        elif hasattr(self, "transition_matrix_"):
+            del self.transition_matrix_
 
     def partial_fit(self, X, y, classes=None, sample_weight=None, **kwargs):
         """Train the network for one epoch, building it on the first call.
@@ -547,12 +631,28 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
         -------
         self : CNNClassifier
         """
-        seed = None
         if not self.initialized_:
+            if self.loss in _CORRECTED_LOSSES and isinstance(
+                self._loss_parameters().get("transition_matrix"), str
+            ):
+                raise ValueError(
+                    "loss__transition_matrix='estimate' trains a first network to the end "
+                    "before the corrected one, so it needs fit; partial_fit takes a known "
+                    "transition matrix."
+                )
+            self._correction_matrix = self._resolve_correction_matrix(X, y, sample_weight, {})
             self.classes_ = None if classes is None else np.unique(classes)
-            seed = self._network_seed = draw_seed(self.random_state)
+            self._network_seed = draw_seed(self.random_state)
+            self._n_partial_fits = 0
+        # Each epoch is seeded (shuffling, dropout) from the network's seed
+        # and its number, so that epoch-by-epoch training is reproducible.
+        seed = None
+        if self._network_seed is not None:
+            seed = (self._network_seed + self._n_partial_fits) % _SEED_BOUND
         with seeded(seed):
             super().partial_fit(X, y, sample_weight=sample_weight, **kwargs)
+        self._n_partial_fits += 1
+        self._set_transition_matrix()
         return self
 
     def predict_proba(self, X):

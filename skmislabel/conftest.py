@@ -9,7 +9,7 @@ def _missing(*modules):
 
 collect_ignore = []
 if _missing("tensorflow", "keras", "scikeras"):
-    collect_ignore += ["cnn.py", "_keras_runtime.py", "_network.py"]
+    collect_ignore += ["cnn.py", "coteaching.py", "losses.py", "_keras_runtime.py", "_network.py"]
 if _missing("matplotlib"):
     collect_ignore += ["plotting"]
 if _missing("cleanlab"):

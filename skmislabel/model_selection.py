@@ -16,6 +16,7 @@ from sklearn.utils import Bunch, indexable
 from sklearn.utils.multiclass import check_classification_targets
 
 from ._compat import HasMethods, Interval, StrOptions, safe_indexing, validate_params
+from ._memorization import memorization_curve
 from ._noise_models import INSTANCE_NOISE_TYPES, INSTANCE_OPTIONS, NOISE_TYPES
 from .noise import LabelNoiseInjector
 from .pipeline import make_pipeline
@@ -28,6 +29,7 @@ __all__ = [
     "TASK_COLUMNS",
     "ResumeMismatchError",
     "config_fingerprint",
+    "memorization_curve",
     "noise_curve",
     "repeat_seeds",
     "split_fingerprint",

@@ -290,8 +290,9 @@ from ._random import draw_seed
 from ._sampler_input import check_sampler_input
 from ._sampling import draw_flips
 from ._targets import encode_targets
+from ._transition_estimation import estimate_transition_matrix
 
-__all__ = ["LabelNoiseInjector", "flip_labels"]
+__all__ = ["LabelNoiseInjector", "estimate_transition_matrix", "flip_labels"]
 
 _PARAMETER_CONSTRAINTS = {
     "noise_rate": [Interval(numbers.Real, 0, 1, closed="both"), dict, None],

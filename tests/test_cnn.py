@@ -405,3 +405,131 @@ CNN_EXPECTED_FAILURES = {
 @parametrize_with_checks([SMALL_CNN], expected_failed_checks=lambda _: CNN_EXPECTED_FAILURES)
 def test_sklearn_estimator_checks(estimator, check):
     check(estimator)
+
+
+# --------------------------------------------------------------------------
+# The loss parameter: noise-robust losses and loss correction
+# --------------------------------------------------------------------------
+def test_default_loss_compiles_keras_cross_entropy_unchanged(digits):
+    X, y = digits
+    clf = CNNClassifier(**SMALL, random_state=0).fit(X[:300], y[:300])
+    assert clf.model_.loss == "sparse_categorical_crossentropy"
+    explicit = CNNClassifier(**SMALL, loss="cross_entropy", random_state=0).fit(X[:300], y[:300])
+    np.testing.assert_array_equal(explicit.predict_proba(X), clf.predict_proba(X))
+    assert not hasattr(clf, "transition_matrix_")
+
+
+@pytest.mark.parametrize(
+    "loss, params, loss_class",
+    [
+        ("label_smoothing", {"loss__smoothing": 0.2}, "LabelSmoothingCrossEntropy"),
+        ("bootstrap_soft", {}, "SoftBootstrappingCrossEntropy"),
+        ("bootstrap_hard", {"loss__beta": 0.7}, "HardBootstrappingCrossEntropy"),
+        ("gce", {"loss__q": 0.5}, "GeneralizedCrossEntropy"),
+        ("sce", {}, "SymmetricCrossEntropy"),
+        ("nce_rce", {"loss__beta": 5.0}, "ActivePassiveLoss"),
+    ],
+)
+def test_robust_losses_train_with_their_routed_parameters(digits, loss, params, loss_class):
+    X, y = digits
+    clf = CNNClassifier(**{**SMALL, "epochs": 3}, loss=loss, random_state=0, **params)
+    clf.fit(X[:600], y[:600])
+    assert type(clf.model_.loss).__name__ == loss_class
+    for name, value in params.items():
+        assert getattr(clf.model_.loss, name.removeprefix("loss__")) == value
+    assert clf.score(X[600:900], y[600:900]) > 0.3
+    restored = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(restored.predict_proba(X[:20]), clf.predict_proba(X[:20]))
+
+
+def test_loss_hyperparameters_are_searchable(digits):
+    X, y = digits
+    search = GridSearchCV(
+        make_pipeline(LabelNoiseInjector(0.3, random_state=0), CNNClassifier(**SMALL, loss="gce")),
+        {"cnnclassifier__loss__q": [0.3, 0.9]},
+        cv=2,
+    ).fit(X[:400], y[:400])
+    assert search.best_params_["cnnclassifier__loss__q"] in (0.3, 0.9)
+    assert search.best_estimator_[-1].model_.loss.q == search.best_params_["cnnclassifier__loss__q"]
+
+
+@pytest.mark.parametrize("loss", ["forward", "backward"])
+def test_known_transition_matrix_is_used_and_exposed(digits, loss):
+    X, y = digits
+    injector = LabelNoiseInjector(0.3, random_state=0)
+    _, y_noisy = injector.fit_resample(X[:600], y[:600])
+    transition_matrix = injector.transition_matrix_
+    clf = CNNClassifier(
+        **SMALL, loss=loss, loss__transition_matrix=transition_matrix, random_state=0
+    ).fit(X[:600], y_noisy)
+    np.testing.assert_array_equal(clf.transition_matrix_, transition_matrix)
+    np.testing.assert_allclose(clf.model_.loss.transition_matrix, transition_matrix)
+    # Identity T is plain cross-entropy.
+    identity = CNNClassifier(
+        **SMALL, loss=loss, loss__transition_matrix=np.eye(10), random_state=0
+    ).fit(X[:300], y[:300])
+    plain = CNNClassifier(**SMALL, random_state=0).fit(X[:300], y[:300])
+    np.testing.assert_allclose(
+        identity.predict_proba(X[:50]), plain.predict_proba(X[:50]), atol=1e-4
+    )
+
+
+def test_estimated_transition_matrix_is_the_cross_entropy_networks(digits):
+    from skmislabel.noise import estimate_transition_matrix
+
+    X, y = digits
+    injector = LabelNoiseInjector(0.3, random_state=1)
+    _, y_noisy = injector.fit_resample(X[:1000], y[:1000])
+    params = dict(**{**SMALL, "epochs": 4}, random_state=2)
+    clf = CNNClassifier(**params, loss="forward", loss__transition_matrix="estimate")
+    clf.fit(X[:1000], y_noisy)
+    # The first network is CNNClassifier(loss="cross_entropy") of the same settings.
+    noisy_model = CNNClassifier(**params).fit(X[:1000], y_noisy)
+    expected = estimate_transition_matrix(noisy_model.predict_proba(X[:1000]))
+    np.testing.assert_allclose(clf.transition_matrix_, expected)
+    # ... and the estimate is close to the truth (rows sum to 1, diagonal dominant).
+    assert np.abs(clf.transition_matrix_ - injector.transition_matrix_).mean() < 0.1
+    assert clf.get_params()["loss__transition_matrix"] == "estimate"
+    with pytest.raises(ValueError, match="needs fit"):
+        clone(clf).partial_fit(X[:100], y_noisy[:100], classes=np.arange(10))
+
+
+def test_partial_fit_epochs_are_seeded(digits):
+    X, y = digits
+    runs = []
+    for _ in range(2):
+        clf = CNNClassifier(**SMALL, dropout=0.3, random_state=5)
+        for _ in range(3):
+            clf.partial_fit(X[:400], y[:400], classes=np.arange(10))
+        runs.append(clf.predict_proba(X[:50]))
+    np.testing.assert_array_equal(*runs)
+
+
+SINGULAR = np.full((10, 10), 0.1)
+NOT_STOCHASTIC = np.eye(10) * 0.9
+
+
+@pytest.mark.parametrize(
+    "params, err_type, message",
+    [
+        ({"loss": "gcx"}, ValueError, "'loss' parameter of CNNClassifier must be a str among"),
+        ({"loss": "gce", "loss__q": 1.5}, ValueError, r"q must be a number in \(0, 1\]"),
+        ({"loss": "gce", "loss__q": 0}, ValueError, r"q must be a number in \(0, 1\]"),
+        ({"loss": "gce", "loss__beta": 1}, TypeError, "no parameter loss__beta"),
+        ({"loss": "cross_entropy", "loss__q": 0.5}, TypeError, "loss__q"),
+        ({"loss": "forward"}, ValueError, "needs loss__transition_matrix"),
+        ({"loss": "forward", "loss__transition_matrix": "guess"}, ValueError, "or 'estimate'"),
+        ({"loss": "forward", "loss__transition_matrix": np.eye(3)}, ValueError, r"\(10, 10\)"),
+        ({"loss": "forward", "loss__transition_matrix": NOT_STOCHASTIC}, ValueError, "sum to 1"),
+        ({"loss": "backward", "loss__transition_matrix": SINGULAR}, ValueError, "singular"),
+        (
+            {"loss": "forward", "loss__transition_matrix": np.eye(10), "loss__percentile": 90},
+            ValueError,
+            "loss__percentile",
+        ),
+    ],
+)
+def test_bad_loss_parameters(digits, params, err_type, message):
+    X, y = digits
+    with pytest.raises(err_type, match=message):
+        CNNClassifier(**SMALL, **params).fit(X[:100], y[:100])

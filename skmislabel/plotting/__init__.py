@@ -9,6 +9,10 @@
 - :class:`TransitionMatrixDisplay`: a heatmap of a transition matrix
   ``T[i, j] = P(noisy = j | true = i)``; modeled on
   :class:`sklearn.metrics.ConfusionMatrixDisplay`.
+- :class:`MemorizationDisplay`: epoch by epoch, the share of the flipped
+  training labels a model predicts as their noisy label (memorized) and as
+  their true label (corrected), with the test accuracy; one colour per
+  model, from :func:`~skmislabel.model_selection.memorization_curve`.
 
 Each follows scikit-learn's convention: ``__init__`` only stores computed
 arrays; the ``from_*`` class methods compute them (``from_estimator`` runs
@@ -28,7 +32,13 @@ scikit-learn's "requires matplotlib" ImportError.
 """
 
 from ._clean_vs_noisy import CleanVsNoisyDisplay
+from ._memorization import MemorizationDisplay
 from ._noise_curve import NoiseCurveDisplay
 from ._transition_matrix import TransitionMatrixDisplay
 
-__all__ = ["CleanVsNoisyDisplay", "NoiseCurveDisplay", "TransitionMatrixDisplay"]
+__all__ = [
+    "CleanVsNoisyDisplay",
+    "MemorizationDisplay",
+    "NoiseCurveDisplay",
+    "TransitionMatrixDisplay",
+]

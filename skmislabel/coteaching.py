@@ -1,0 +1,485 @@
+"""Co-teaching: two copies of the lesson's network that pick each other's samples.
+
+:class:`CoTeachingClassifier` needs the ``cnn`` extra, like
+:class:`~skmislabel.CNNClassifier`, whose network builder and input
+validation it shares. It is a plain scikit-learn estimator with its own
+training loop (SciKeras's ``fit`` trains one model on one loss); the
+networks' weights are kept as NumPy arrays, so that it clones and pickles
+like any estimator.
+"""
+
+import collections
+import math
+import numbers
+import threading
+
+import numpy as np
+
+from ._compat import CNN_EXTRA_MESSAGE
+
+try:
+    import keras
+    import tensorflow as tf
+except ImportError as exc:
+    raise ImportError(f"{CNN_EXTRA_MESSAGE} ({exc})") from exc
+
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils import ClassifierTags
+from sklearn.utils.validation import check_is_fitted
+
+from ._compat import Interval, fit_context
+from ._image_shape import validate_images
+from ._keras_runtime import initialize_weights, set_tensorflow_threads
+from ._network import build_lesson_network
+from ._random import draw_seed
+
+__all__ = ["CoTeachingClassifier"]
+
+_PREDICT_BATCH_SIZE = 1024
+
+
+class CoTeachingClassifier(ClassifierMixin, BaseEstimator):
+    """Co-teaching (Han et al. 2018) with the label-noise lesson's network.
+
+    Two networks of the same architecture, initialised differently, see the
+    same mini-batches. Each ranks the batch by its own cross-entropy and
+    passes the ``R(t)`` share with the smallest losses, the samples it
+    believes clean, to its peer, which takes its gradient step on them only.
+    Networks fit clean labels before they memorize flipped ones, so early in
+    training small-loss samples are mostly correctly labelled; and because
+    the two networks err differently, each filters the other's mistakes
+    instead of confirming its own. The share kept falls linearly from 1 to
+    ``1 - forget_rate`` over the first ``n_gradual_epochs`` epochs:
+    ``R(t) = 1 - forget_rate * min(t / n_gradual_epochs, 1)`` in epoch
+    ``t = 0, 1, ...``. Predictions average the two networks' probabilities.
+
+    The architecture parameters are :class:`~skmislabel.CNNClassifier`'s,
+    with the same defaults (the lesson's network); each network is trained
+    with Adam.
+
+    Parameters
+    ----------
+    forget_rate : float in [0, 1), default=0.2
+        Share of each batch dropped once the schedule is complete. Han et al.
+        set it to the noise rate, which is known when the noise is injected
+        (pass ``LabelNoiseInjector.noise_rate``); otherwise use an estimate
+        of it. 0 trains two independent networks on every sample.
+    n_gradual_epochs : int, default=10
+        Epochs over which the dropped share grows to ``forget_rate`` (the
+        paper's ``T_k``).
+    filters : int, default=32
+        Convolution filters per block.
+    kernel_size : int or tuple of 2 ints, default=3
+        Convolution window.
+    pool_size : int or tuple of 2 ints, default=2
+        Max-pooling window.
+    n_conv_blocks : int, default=1
+        Number of convolution + pooling blocks.
+    dense_units : int, default=128
+        Units of the hidden dense layer.
+    dropout : float in [0, 1), default=0.0
+        Dropout rate after the hidden dense layer.
+    learning_rate : float, default=1e-3
+        Adam's learning rate, for each network.
+    epochs : int, default=5
+        Passes over the training data in ``fit``.
+    batch_size : int, default=32
+        Samples per mini-batch, of which each network keeps ``R(t)``.
+    image_shape : tuple of 2 or 3 ints, default=None
+        As in :class:`~skmislabel.CNNClassifier`.
+    tf_threads : int, default=None
+        TensorFlow threads per pool for the process; see
+        :func:`skmislabel.cnn.set_tensorflow_threads`.
+    random_state : int, RandomState instance or None, default=None
+        Seed of both networks' initial weights, their dropout and the
+        shuffling. An int gives identical predictions on every fit, on CPU.
+        No global random state is used or changed.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+    n_features_in_ : int
+        Number of features per sample.
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
+        Column names of X, when X is a DataFrame with string column names.
+    image_shape_ : tuple of 3 ints
+        ``(height, width, channels)`` the rows of X are reshaped to.
+    n_epochs_ : int
+        Epochs trained so far (``fit`` restarts the count, ``partial_fit``
+        adds one); the schedule's ``t``.
+    keep_rate_ : list of float
+        ``R(t)`` of each epoch trained.
+    history_ : dict
+        Per epoch, ``loss`` and ``peer_loss``: the mean cross-entropy of the
+        first and second network on the samples their peer kept.
+
+    See Also
+    --------
+    skmislabel.CNNClassifier : One network, with a choice of robust losses.
+
+    Notes
+    -----
+    Han, Yao, Yu, Niu, Xu, Hu, Tsang and Sugiyama, "Co-teaching: Robust
+    training of deep neural networks with extremely noisy labels", NeurIPS
+    2018. The paper trains 200 epochs with a learning-rate decay after 80;
+    here the learning rate is constant. It keeps ``int(R(t) * batch)``
+    samples per batch; so does this class, at least 1.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from skmislabel.coteaching import CoTeachingClassifier
+    >>> X, y = load_digits(return_X_y=True)
+    >>> clf = CoTeachingClassifier(forget_rate=0.2, n_gradual_epochs=2, filters=8,
+    ...                            dense_units=32, epochs=3, learning_rate=3e-3,
+    ...                            random_state=0)
+    >>> clf.fit(X[:1000] / 16, y[:1000]).keep_rate_
+    [1.0, 0.9, 0.8]
+    >>> bool(clf.score(X[1000:] / 16, y[1000:]) > 0.7)
+    True
+    """
+
+    _parameter_constraints = {
+        "forget_rate": [Interval(numbers.Real, 0, 1, closed="left")],
+        "n_gradual_epochs": [Interval(numbers.Integral, 1, None, closed="left")],
+        "filters": [Interval(numbers.Integral, 1, None, closed="left")],
+        "kernel_size": [Interval(numbers.Integral, 1, None, closed="left"), tuple],
+        "pool_size": [Interval(numbers.Integral, 1, None, closed="left"), tuple],
+        "n_conv_blocks": [Interval(numbers.Integral, 0, None, closed="left")],
+        "dense_units": [Interval(numbers.Integral, 1, None, closed="left")],
+        "dropout": [Interval(numbers.Real, 0, 1, closed="left")],
+        "learning_rate": [Interval(numbers.Real, 0, None, closed="neither")],
+        "epochs": [Interval(numbers.Integral, 1, None, closed="left")],
+        "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
+        "image_shape": [tuple, list, None],
+        "tf_threads": [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(
+        self,
+        forget_rate=0.2,
+        n_gradual_epochs=10,
+        *,
+        filters=32,
+        kernel_size=3,
+        pool_size=2,
+        n_conv_blocks=1,
+        dense_units=128,
+        dropout=0.0,
+        learning_rate=1e-3,
+        epochs=5,
+        batch_size=32,
+        image_shape=None,
+        tf_threads=None,
+        random_state=None,
+    ):
+        self.forget_rate = forget_rate
+        self.n_gradual_epochs = n_gradual_epochs
+        self.filters = filters
+        self.kernel_size = kernel_size
+        self.pool_size = pool_size
+        self.n_conv_blocks = n_conv_blocks
+        self.dense_units = dense_units
+        self.dropout = dropout
+        self.learning_rate = learning_rate
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.image_shape = image_shape
+        self.tf_threads = tf_threads
+        self.random_state = random_state
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags = ClassifierTags()
+        tags.input_tags.sparse = False
+        tags.input_tags.three_d_array = True
+        tags.non_deterministic = self.random_state is None
+        return tags
+
+    # ------------------------------------------------------------------
+    # Public API
+    # ------------------------------------------------------------------
+    @fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Build two new networks and co-train them for ``epochs`` epochs.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or (n_samples, h, w[, c])
+            Images, pixels scaled to about [0, 1].
+        y : array-like of shape (n_samples,)
+            Class labels, possibly noisy.
+
+        Returns
+        -------
+        self : CoTeachingClassifier
+        """
+        images, codes = self._start(X, y, classes=None)
+        for _ in range(self.epochs):
+            self._train_epoch(images, codes)
+        return self
+
+    def partial_fit(self, X, y, classes=None):
+        """Co-train for one epoch, building the networks on the first call.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or (n_samples, h, w[, c])
+            Images.
+        y : array-like of shape (n_samples,)
+            Class labels.
+        classes : array-like of shape (n_classes,), default=None
+            All classes, needed on the first call if y lacks some.
+
+        Returns
+        -------
+        self : CoTeachingClassifier
+        """
+        if not hasattr(self, "_weights"):
+            self._validate_params()
+            images, codes = self._start(X, y, classes=classes)
+        else:
+            images, codes = self._continue(X, y)
+        self._train_epoch(images, codes)
+        return self
+
+    def predict_proba(self, X):
+        """Class probabilities, the mean of the two networks'.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or (n_samples, h, w[, c])
+            Images.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Columns in the order of ``classes_``.
+        """
+        check_is_fitted(self)
+        images, _ = validate_images(self, X, reset=False)
+        pair = self._network_pair()
+        with pair.lock:
+            pair.load(self._weights)
+            batches = [
+                pair.predict(images[start : start + _PREDICT_BATCH_SIZE]).numpy()
+                for start in range(0, len(images), _PREDICT_BATCH_SIZE)
+            ]
+        proba = np.concatenate(batches) if batches else np.empty((0, len(self.classes_)))
+        return proba.astype(np.float64)
+
+    def predict(self, X):
+        """Predicted class labels.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or (n_samples, h, w[, c])
+            Images.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Labels from ``classes_``.
+        """
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
+
+    def __sklearn_is_fitted__(self):
+        return hasattr(self, "_weights")
+
+    # ------------------------------------------------------------------
+    # Training
+    # ------------------------------------------------------------------
+    def _start(self, X, y, classes):
+        if self.tf_threads is not None:
+            set_tensorflow_threads(self.tf_threads)
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None."
+            )
+        images, y = validate_images(self, X, y, reset=True)
+        if classes is not None and not np.isin(y, classes).all():
+            raise ValueError(
+                f"y has labels that are not in classes: {np.setdiff1d(y, classes).tolist()}."
+            )
+        self.classes_ = np.unique(y if classes is None else classes)
+        if len(self.classes_) < 2:
+            raise ValueError(
+                f"{type(self).__name__} needs at least 2 classes; y (n_samples = "
+                f"{len(y)}) has only {self.classes_.tolist()}."
+            )
+        # All of the fit's randomness (initial weights, dropout seeds,
+        # shuffling) comes from this generator; no global state is used.
+        self._rng = np.random.default_rng(draw_seed(self.random_state))
+        pair = self._network_pair()
+        with pair.lock:
+            pair.start_fresh(self._rng)
+            self._weights = pair.save()
+        self.n_epochs_ = 0
+        self.keep_rate_ = []
+        self.history_ = {"loss": [], "peer_loss": []}
+        return images, np.searchsorted(self.classes_, y).astype(np.int32)
+
+    def _continue(self, X, y):
+        images, y = validate_images(self, X, y, reset=False)
+        unknown = np.setdiff1d(y, self.classes_)
+        if unknown.size:
+            raise ValueError(
+                f"y has labels the networks were not built for: {unknown.tolist()}; "
+                f"classes_ is {self.classes_.tolist()}."
+            )
+        return images, np.searchsorted(self.classes_, y).astype(np.int32)
+
+    def _keep_rate(self, epoch):
+        return 1.0 - self.forget_rate * min(epoch / self.n_gradual_epochs, 1.0)
+
+    def _train_epoch(self, images, codes):
+        keep_rate = self._keep_rate(self.n_epochs_)
+        order = self._rng.permutation(len(codes))
+        pair = self._network_pair()
+        losses, peer_losses, sizes = [], [], []
+        with pair.lock:
+            pair.load(self._weights)
+            for start in range(0, len(order), self.batch_size):
+                batch = order[start : start + self.batch_size]
+                n_keep = max(1, int(keep_rate * len(batch)))
+                loss, peer_loss = pair.train_step(
+                    images[batch], codes[batch], tf.constant(n_keep, dtype=tf.int32)
+                )
+                # Kept as tensors: reading each one would wait for its step.
+                losses.append(loss)
+                peer_losses.append(peer_loss)
+                sizes.append(n_keep)
+            self._weights = pair.save()
+        loss = float(np.average([float(value) for value in losses], weights=sizes))
+        peer_loss = float(np.average([float(value) for value in peer_losses], weights=sizes))
+        if not (math.isfinite(loss) and math.isfinite(peer_loss)):
+            del self._weights
+            raise ValueError(
+                f"{type(self).__name__}: the training loss became {loss} in epoch "
+                f"{self.n_epochs_ + 1}, so the networks' weights are no longer finite. "
+                f"X ranges from {float(np.min(images)):.3g} to {float(np.max(images)):.3g}; "
+                "scale pixels to about [0, 1]. A too large learning_rate is the other "
+                "common cause."
+            )
+        self.keep_rate_.append(keep_rate)
+        self.history_["loss"].append(loss)
+        self.history_["peer_loss"].append(peer_loss)
+        self.n_epochs_ += 1
+
+    def _network_pair(self):
+        key = (
+            self.image_shape_,
+            len(self.classes_),
+            self.filters,
+            self.kernel_size,
+            self.pool_size,
+            self.n_conv_blocks,
+            self.dense_units,
+            self.dropout,
+            self.learning_rate,
+        )
+        return _network_pair_for(key, self._build_network)
+
+    def _build_network(self):
+        return build_lesson_network(
+            self.image_shape_,
+            len(self.classes_),
+            filters=self.filters,
+            kernel_size=self.kernel_size,
+            pool_size=self.pool_size,
+            n_conv_blocks=self.n_conv_blocks,
+            dense_units=self.dense_units,
+            dropout=self.dropout,
+        )
+
+
+class _NetworkPair:
+    """Two networks, their optimizers and the traced training step.
+
+    Shared by every estimator of the same architecture in the process, for
+    the reason :class:`skmislabel._keras_runtime.SharedNetwork` gives: each
+    newly traced function stays in TensorFlow's memory until the process
+    ends. Estimators keep their weights and optimizer state as arrays and
+    load them under the lock.
+    """
+
+    def __init__(self, build_network, learning_rate):
+        self.networks = [build_network(), build_network()]
+        self.optimizers = [keras.optimizers.Adam(learning_rate) for _ in self.networks]
+        for network, optimizer in zip(self.networks, self.optimizers):
+            optimizer.build(network.trainable_variables)
+        self.fresh_optimizer_state = [
+            [variable.numpy() for variable in optimizer.variables] for optimizer in self.optimizers
+        ]
+        self.lock = threading.RLock()
+        self.train_step = tf.function(self._train_step, reduce_retracing=True)
+        self.predict = tf.function(self._predict, reduce_retracing=True)
+
+    def _train_step(self, images, codes, n_keep):
+        network_a, network_b = self.networks
+        with tf.GradientTape(persistent=True) as tape:
+            loss_a = keras.losses.sparse_categorical_crossentropy(
+                codes, network_a(images, training=True)
+            )
+            loss_b = keras.losses.sparse_categorical_crossentropy(
+                codes, network_b(images, training=True)
+            )
+            # Each network's small-loss samples, the ones it believes clean,
+            # train its peer.
+            kept_by_a = tf.math.top_k(-tf.stop_gradient(loss_a), k=n_keep).indices
+            kept_by_b = tf.math.top_k(-tf.stop_gradient(loss_b), k=n_keep).indices
+            update_a = tf.reduce_mean(tf.gather(loss_a, kept_by_b))
+            update_b = tf.reduce_mean(tf.gather(loss_b, kept_by_a))
+        for network, optimizer, update in zip(self.networks, self.optimizers, (update_a, update_b)):
+            gradients = tape.gradient(update, network.trainable_variables)
+            optimizer.apply_gradients(zip(gradients, network.trainable_variables))
+        del tape
+        return update_a, update_b
+
+    def _predict(self, images):
+        network_a, network_b = self.networks
+        return (network_a(images, training=False) + network_b(images, training=False)) / 2
+
+    def start_fresh(self, rng):
+        """Draw new initial weights for both networks and reset the optimizers."""
+        for network, optimizer, fresh in zip(
+            self.networks, self.optimizers, self.fresh_optimizer_state
+        ):
+            initialize_weights(network, rng)
+            for variable, value in zip(optimizer.variables, fresh):
+                variable.assign(value)
+
+    def save(self):
+        """Both networks' weights and optimizer states, as arrays."""
+        return [
+            (network.get_weights(), [variable.numpy() for variable in optimizer.variables])
+            for network, optimizer in zip(self.networks, self.optimizers)
+        ]
+
+    def load(self, state):
+        """Load what :meth:`save` returned."""
+        for (weights, optimizer_state), network, optimizer in zip(
+            state, self.networks, self.optimizers
+        ):
+            network.set_weights(weights)
+            for variable, value in zip(optimizer.variables, optimizer_state):
+                variable.assign(value)
+
+
+_PAIRS = collections.OrderedDict()
+_PAIRS_LOCK = threading.Lock()
+_MAX_PAIRS = 8
+
+
+def _network_pair_for(key, build_network):
+    with _PAIRS_LOCK:
+        pair = _PAIRS.get(key)
+        if pair is None:
+            pair = _PAIRS[key] = _NetworkPair(build_network, learning_rate=key[-1])
+            while len(_PAIRS) > _MAX_PAIRS:
+                _PAIRS.popitem(last=False)
+        _PAIRS.move_to_end(key)
+    return pair

@@ -1,0 +1,726 @@
+"""Noise-robust losses: Keras losses for training on mislabeled data.
+
+Each loss is a ``keras.losses.Loss`` for a softmax network, to pass to
+``keras.Model.compile(loss=...)`` or to build by name with
+:func:`make_loss`:
+
+- ``y_true``: integer class labels of shape (n,) or (n, 1), of any numeric
+  dtype (cast to int32), as for Keras's ``"sparse_categorical_crossentropy"``;
+- ``y_pred``: predicted *probabilities* of shape (n, K), softmax outputs, not
+  logits;
+- ``call`` returns the loss of each sample, which Keras reduces (``reduction``,
+  by default the mean).
+
+Below, ``p`` is a row of ``y_pred``, ``y`` its label, ``p_y`` the probability
+of the label and ``onehot`` the label's one-hot row. Every ``log p`` term is
+taken of the probabilities clipped to ``[keras.config.epsilon(), 1]`` (1e-7 by
+default), so that a probability of exactly 0 gives a large but finite loss and
+a finite gradient.
+
+The loss corrections take a transition matrix in skmislabel's convention
+(:ref:`noise-conventions`): ``T[i, j] = P(noisy label j | true label i)``, row
+``i`` the true class, column ``j`` the noisy class, every row summing to 1.
+
+This module needs the ``cnn`` extra (``pip install "skmislabel[cnn]"``);
+``import skmislabel`` never imports it.
+"""
+
+import inspect
+import math
+import numbers
+
+import numpy as np
+
+from ._compat import CNN_EXTRA_MESSAGE
+
+try:
+    import keras
+except ImportError as exc:
+    raise ImportError(f"{CNN_EXTRA_MESSAGE} ({exc})") from exc
+
+from keras import ops
+
+__all__ = [
+    "LOSSES",
+    "ActivePassiveLoss",
+    "BackwardCorrectedCrossEntropy",
+    "ForwardCorrectedCrossEntropy",
+    "GeneralizedCrossEntropy",
+    "HardBootstrappingCrossEntropy",
+    "LabelSmoothingCrossEntropy",
+    "SoftBootstrappingCrossEntropy",
+    "SymmetricCrossEntropy",
+    "make_loss",
+]
+
+# Rows of a transition matrix must sum to 1 within this tolerance: looser than
+# the noise models' (1e-8), since a matrix estimated in float32 is rounded.
+ROW_SUM_TOLERANCE = 1e-6
+
+# Beyond this condition number, T^{-1} amplifies rounding errors of T by more
+# than 1e8: the backward correction's weights would be noise.
+MAX_CONDITION_NUMBER = 1e8
+
+# The reference implementations of SCE and NCE+RCE clamp the one-hot label to
+# 1e-4 before taking its log.
+DEFAULT_LOG_ZERO = math.log(1e-4)
+
+# Constructor arguments of every loss that are Keras's, not the method's.
+_KERAS_PARAMETERS = ("self", "reduction", "name")
+
+
+def _check_number(name, value, low, high, closed="both"):
+    """``value`` as a float, or an error naming ``name`` and the interval.
+
+    ``closed`` is which ends belong to the interval, as in scikit-learn's
+    ``Interval``: "both", "left", "right" or "neither".
+    """
+    left = "[" if closed in ("both", "left") else "("
+    right = "]" if closed in ("both", "right") else ")"
+    interval = f"{left}{low:g}, {high:g}{right}"
+    # bool is an int to Python, but q=True is a mistake, not the number 1.
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number in {interval}; got {value!r}.")
+    number = float(value)
+    above = number >= low if left == "[" else number > low
+    below = number <= high if right == "]" else number < high
+    if not (above and below):
+        raise ValueError(f"{name} must be a number in {interval}; got {value!r}.")
+    return number
+
+
+def _check_weights(alpha, beta, log_zero):
+    """The weights of an active and a passive loss, and ``log 0`` of RCE."""
+    alpha = _check_number("alpha", alpha, 0, math.inf, closed="left")
+    beta = _check_number("beta", beta, 0, math.inf, closed="left")
+    if alpha == 0 and beta == 0:
+        raise ValueError(
+            f"alpha and beta must not both be 0, which would make the loss 0; got "
+            f"alpha={alpha}, beta={beta}."
+        )
+    log_zero = _check_number("log_zero", log_zero, -math.inf, 0, closed="neither")
+    return alpha, beta, log_zero
+
+
+def _check_transition_matrix(transition_matrix, *, invertible=False):
+    """Validate a transition matrix and return it as a read-only float64 array.
+
+    ``T[i, j] = P(noisy label j | true label i)``: square, finite, entries in
+    [0, 1], rows summing to 1; with ``invertible``, also well-conditioned
+    enough to invert.
+    """
+    try:
+        matrix = np.array(transition_matrix, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(
+            f"transition_matrix must be an array-like of numbers; got "
+            f"{type(transition_matrix).__name__} ({exc})."
+        ) from None
+    if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1] or matrix.shape[0] < 2:
+        raise ValueError(
+            f"transition_matrix must be a square matrix of shape (n_classes, n_classes) "
+            f"with n_classes >= 2; got shape {matrix.shape}."
+        )
+    if not np.isfinite(matrix).all():
+        row, column = np.argwhere(~np.isfinite(matrix))[0]
+        raise ValueError(
+            f"transition_matrix must be finite; got T[{row}, {column}] = {matrix[row, column]}."
+        )
+    outside = (matrix < 0) | (matrix > 1)
+    if outside.any():
+        row, column = np.argwhere(outside)[0]
+        raise ValueError(
+            f"transition_matrix entries must be probabilities in [0, 1]; got "
+            f"T[{row}, {column}] = {matrix[row, column]:g}."
+        )
+    row_sums = matrix.sum(axis=1)
+    bad_rows = np.flatnonzero(np.abs(row_sums - 1) > ROW_SUM_TOLERANCE)
+    if bad_rows.size:
+        row = bad_rows[0]
+        raise ValueError(
+            f"each row of transition_matrix must sum to 1 (within {ROW_SUM_TOLERANCE:g}), "
+            f"as T[i, j] = P(noisy label j | true label i); row {row} sums to "
+            f"{row_sums[row]:.10g}."
+        )
+    if invertible:
+        condition = np.linalg.cond(matrix)
+        # "not <=" also rejects a NaN condition number.
+        if not condition <= MAX_CONDITION_NUMBER:
+            raise ValueError(
+                f"transition_matrix is singular or ill-conditioned (condition number "
+                f"{condition:.3g} > {MAX_CONDITION_NUMBER:g}): T^{{-1}} does not exist, so "
+                f"the backward correction is undefined. ForwardCorrectedCrossEntropy "
+                f"needs no inverse."
+            )
+    # Read-only, so that the float32 copies made from it cannot go stale.
+    matrix.setflags(write=False)
+    return matrix
+
+
+def _loss_parameters(loss_class):
+    """The hyperparameters of a loss class, in signature order."""
+    signature = inspect.signature(loss_class.__init__)
+    return [name for name in signature.parameters if name not in _KERAS_PARAMETERS]
+
+
+def _clipped(probabilities):
+    """Probabilities clipped to [epsilon, 1], so that their log is finite."""
+    return ops.clip(probabilities, keras.config.epsilon(), 1.0)
+
+
+def _cross_entropy(onehot, probabilities):
+    """``-log p_y`` of each sample."""
+    return -ops.sum(onehot * ops.log(_clipped(probabilities)), axis=-1)
+
+
+def _reverse_cross_entropy(onehot, y_pred, log_zero):
+    """``-sum_k p_k log onehot_k`` with ``log 0 = log_zero``: ``-log_zero * (1 - p_y)``."""
+    return -log_zero * ops.sum(y_pred * (1.0 - onehot), axis=-1)
+
+
+class _LabelLoss(keras.losses.Loss):
+    """A loss of integer labels and predicted probabilities (abstract: not registered).
+
+    ``call`` turns the labels into one-hot rows; a subclass writes its formula
+    in ``_per_sample`` and takes its hyperparameters as ``__init__``
+    arguments stored under the same names, which ``get_config`` returns.
+    """
+
+    def call(self, y_true, y_pred):
+        # Loss.__call__ converts each element of a nested list on its own.
+        y_pred = ops.convert_to_tensor(y_pred, dtype=self.dtype)
+        y_true = ops.convert_to_tensor(y_true)
+        if len(y_true.shape) == len(y_pred.shape) and y_true.shape[-1] == 1:
+            y_true = ops.squeeze(y_true, axis=-1)
+        onehot = ops.one_hot(ops.cast(y_true, "int32"), y_pred.shape[-1], dtype=y_pred.dtype)
+        return self._per_sample(onehot, y_pred)
+
+    def _per_sample(self, onehot, y_pred):
+        raise NotImplementedError
+
+    def get_config(self):
+        config = super().get_config()
+        for param in _loss_parameters(type(self)):
+            value = getattr(self, param)
+            config[param] = value.tolist() if isinstance(value, np.ndarray) else value
+        return config
+
+
+@keras.saving.register_keras_serializable(package="skmislabel")
+class LabelSmoothingCrossEntropy(_LabelLoss):
+    """Cross-entropy against labels smoothed towards the uniform distribution.
+
+    The target of a sample is ``(1 - smoothing) * onehot + smoothing / K``,
+    and its loss ``-sum_k target_k log p_k``. The network is never pushed
+    towards a probability of exactly 1, so a wrong label pulls it less far.
+
+    Parameters
+    ----------
+    smoothing : float, default=0.1
+        The probability mass ``s`` spread uniformly over the ``K`` classes, in
+        [0, 1]. ``smoothing=0`` is the cross-entropy.
+    reduction : str, default="sum_over_batch_size"
+        How Keras reduces the per-sample losses.
+    name : str, default=None
+        The loss's name; None derives it from the class name.
+
+    See Also
+    --------
+    make_loss : Build a loss by name.
+
+    Notes
+    -----
+    Label smoothing comes from Szegedy et al., "Rethinking the Inception
+    architecture for computer vision", CVPR 2016 (``s = 0.1`` on ImageNet);
+    Lukasik et al., "Does label smoothing mitigate label noise?", ICML 2020,
+    study it under label noise.
+
+    Examples
+    --------
+    >>> from skmislabel.losses import LabelSmoothingCrossEntropy
+    >>> loss = LabelSmoothingCrossEntropy(smoothing=0.1)
+    >>> round(float(loss([0, 1], [[0.9, 0.1], [0.2, 0.8]])), 4)
+    0.2538
+    """
+
+    def __init__(self, smoothing=0.1, *, reduction="sum_over_batch_size", name=None):
+        super().__init__(name=name, reduction=reduction)
+        self.smoothing = _check_number("smoothing", smoothing, 0, 1)
+
+    def _per_sample(self, onehot, y_pred):
+        target = (1.0 - self.smoothing) * onehot + self.smoothing / y_pred.shape[-1]
+        return -ops.sum(target * ops.log(_clipped(y_pred)), axis=-1)
+
+
+@keras.saving.register_keras_serializable(package="skmislabel")
+class SoftBootstrappingCrossEntropy(_LabelLoss):
+    """Soft bootstrapping: cross-entropy against a mix of label and prediction.
+
+    The loss is ``-sum_k (beta * onehot_k + (1 - beta) * p_k) log p_k``: the
+    cross-entropy weighted by ``beta`` plus ``1 - beta`` times the entropy of
+    the prediction, which rewards confident predictions even where they
+    disagree with the label. The gradient flows through ``p`` in both
+    places, as in the paper.
+
+    Parameters
+    ----------
+    beta : float, default=0.95
+        The weight of the given label, in [0, 1]. ``beta=1`` is the
+        cross-entropy.
+    reduction : str, default="sum_over_batch_size"
+        How Keras reduces the per-sample losses.
+    name : str, default=None
+        The loss's name; None derives it from the class name.
+
+    See Also
+    --------
+    HardBootstrappingCrossEntropy : Bootstrapping towards the predicted class.
+
+    Notes
+    -----
+    Reed et al., "Training deep neural networks on noisy labels with
+    bootstrapping", ICLR 2015 workshop; ``beta = 0.95`` on MNIST.
+
+    Examples
+    --------
+    >>> from skmislabel.losses import SoftBootstrappingCrossEntropy
+    >>> loss = SoftBootstrappingCrossEntropy(beta=0.95)
+    >>> round(float(loss([0, 1], [[0.9, 0.1], [0.2, 0.8]])), 4)
+    0.1767
+    """
+
+    def __init__(self, beta=0.95, *, reduction="sum_over_batch_size", name=None):
+        super().__init__(name=name, reduction=reduction)
+        self.beta = _check_number("beta", beta, 0, 1)
+
+    def _per_sample(self, onehot, y_pred):
+        target = self.beta * onehot + (1.0 - self.beta) * y_pred
+        return -ops.sum(target * ops.log(_clipped(y_pred)), axis=-1)
+
+
+@keras.saving.register_keras_serializable(package="skmislabel")
+class HardBootstrappingCrossEntropy(_LabelLoss):
+    """Hard bootstrapping: cross-entropy against a mix of label and predicted class.
+
+    The loss is ``-beta * log p_y - (1 - beta) * log max_k p_k``, ``max_k
+    p_k`` being the probability of the predicted class.
+
+    Parameters
+    ----------
+    beta : float, default=0.8
+        The weight of the given label, in [0, 1]. ``beta=1`` is the
+        cross-entropy.
+    reduction : str, default="sum_over_batch_size"
+        How Keras reduces the per-sample losses.
+    name : str, default=None
+        The loss's name; None derives it from the class name.
+
+    See Also
+    --------
+    SoftBootstrappingCrossEntropy : Bootstrapping towards the predicted probabilities.
+
+    Notes
+    -----
+    Reed et al., "Training deep neural networks on noisy labels with
+    bootstrapping", ICLR 2015 workshop; ``beta = 0.8`` on MNIST.
+
+    Examples
+    --------
+    >>> from skmislabel.losses import HardBootstrappingCrossEntropy
+    >>> loss = HardBootstrappingCrossEntropy(beta=0.8)
+    >>> round(float(loss([0, 1], [[0.9, 0.1], [0.2, 0.8]])), 4)
+    0.1643
+    """
+
+    def __init__(self, beta=0.8, *, reduction="sum_over_batch_size", name=None):
+        super().__init__(name=name, reduction=reduction)
+        self.beta = _check_number("beta", beta, 0, 1)
+
+    def _per_sample(self, onehot, y_pred):
+        # log is increasing: the log of the largest p is the largest log p.
+        predicted_class_term = -ops.max(ops.log(_clipped(y_pred)), axis=-1)
+        return self.beta * _cross_entropy(onehot, y_pred) + (1.0 - self.beta) * (
+            predicted_class_term
+        )
+
+
+@keras.saving.register_keras_serializable(package="skmislabel")
+class GeneralizedCrossEntropy(_LabelLoss):
+    """Generalized cross-entropy (the Lq loss), between cross-entropy and MAE.
+
+    The loss is ``(1 - p_y ** q) / q``. As ``q -> 0`` it tends to the
+    cross-entropy ``-log p_y``; ``q = 1`` gives ``1 - p_y``, half the mean
+    absolute error between ``p`` and the one-hot label, robust to noise but
+    slow to train. ``p_y`` is clipped to ``[keras.config.epsilon(), 1]``
+    here too, so that the gradient of ``p_y ** q`` stays finite at
+    ``p_y = 0``.
+
+    Parameters
+    ----------
+    q : float, default=0.7
+        The exponent, in (0, 1].
+    reduction : str, default="sum_over_batch_size"
+        How Keras reduces the per-sample losses.
+    name : str, default=None
+        The loss's name; None derives it from the class name.
+
+    Notes
+    -----
+    Zhang and Sabuncu, "Generalized cross entropy loss for training deep
+    neural networks with noisy labels", NeurIPS 2018; ``q = 0.7`` on CIFAR-10,
+    CIFAR-100 and Fashion-MNIST (the paper has no MNIST experiment; Ma et
+    al.'s MNIST benchmark uses ``q = 0.7`` too). The paper's truncated
+    variant is not implemented.
+
+    Examples
+    --------
+    >>> from skmislabel.losses import GeneralizedCrossEntropy
+    >>> loss = GeneralizedCrossEntropy(q=0.7)
+    >>> round(float(loss([0, 1], [[0.9, 0.1], [0.2, 0.8]])), 4)
+    0.1541
+    """
+
+    def __init__(self, q=0.7, *, reduction="sum_over_batch_size", name=None):
+        super().__init__(name=name, reduction=reduction)
+        self.q = _check_number("q", q, 0, 1, closed="right")
+
+    def _per_sample(self, onehot, y_pred):
+        p_true = ops.sum(onehot * y_pred, axis=-1)
+        return (1.0 - ops.power(_clipped(p_true), self.q)) / self.q
+
+
+@keras.saving.register_keras_serializable(package="skmislabel")
+class SymmetricCrossEntropy(_LabelLoss):
+    """Symmetric cross-entropy: cross-entropy plus reverse cross-entropy.
+
+    The loss is ``alpha * CE + beta * RCE``, with ``CE = -log p_y`` and the
+    reverse cross-entropy ``RCE = -sum_k p_k log onehot_k``, in which ``log
+    0`` is replaced by the constant ``log_zero``: ``RCE = -log_zero * (1 -
+    p_y)``. RCE is robust to label noise; CE makes the network fit.
+
+    Parameters
+    ----------
+    alpha : float, default=0.01
+        The weight of CE, >= 0.
+    beta : float, default=1.0
+        The weight of RCE, >= 0 (not both 0).
+    log_zero : float, default=math.log(1e-4)
+        The value that replaces ``log 0`` in RCE, < 0.
+    reduction : str, default="sum_over_batch_size"
+        How Keras reduces the per-sample losses.
+    name : str, default=None
+        The loss's name; None derives it from the class name.
+
+    See Also
+    --------
+    ActivePassiveLoss : Normalized cross-entropy plus reverse cross-entropy.
+
+    Notes
+    -----
+    Wang et al., "Symmetric cross entropy for robust learning with noisy
+    labels", ICCV 2019; ``alpha = 0.01, beta = 1.0`` on MNIST.
+
+    ``log_zero`` defaults to ``log(1e-4) = -9.21``: both reference
+    implementations (Wang et al.'s SCE code and Ma et al.'s Active-Passive
+    code) clamp the one-hot label to 1e-4 before the log, and the published
+    ``alpha`` and ``beta`` were tuned with it. The SCE paper's text says
+    ``A = -4``; ``log_zero=-4`` only rescales ``beta`` by ``4 / 9.21``.
+
+    Examples
+    --------
+    >>> from skmislabel.losses import SymmetricCrossEntropy
+    >>> loss = SymmetricCrossEntropy(alpha=0.01, beta=1.0)
+    >>> round(float(loss([0, 1], [[0.9, 0.1], [0.2, 0.8]])), 4)
+    1.3832
+    """
+
+    def __init__(
+        self,
+        alpha=0.01,
+        beta=1.0,
+        log_zero=DEFAULT_LOG_ZERO,
+        *,
+        reduction="sum_over_batch_size",
+        name=None,
+    ):
+        super().__init__(name=name, reduction=reduction)
+        self.alpha, self.beta, self.log_zero = _check_weights(alpha, beta, log_zero)
+
+    def _per_sample(self, onehot, y_pred):
+        cross_entropy = _cross_entropy(onehot, y_pred)
+        reverse = _reverse_cross_entropy(onehot, y_pred, self.log_zero)
+        return self.alpha * cross_entropy + self.beta * reverse
+
+
+@keras.saving.register_keras_serializable(package="skmislabel")
+class ActivePassiveLoss(_LabelLoss):
+    """Active-passive loss NCE+RCE: normalized plus reverse cross-entropy.
+
+    The loss is ``alpha * NCE + beta * RCE``, with the normalized
+    cross-entropy ``NCE = (-log p_y) / (-sum_k log p_k)``, in [0, 1], and the
+    reverse cross-entropy ``RCE = -log_zero * (1 - p_y)`` of
+    :class:`SymmetricCrossEntropy`. NCE (the "active" loss, which raises
+    ``p_y``) is robust to noise but underfits alone; RCE (the "passive"
+    loss, which lowers the other classes' probabilities) helps it fit.
+
+    Parameters
+    ----------
+    alpha : float, default=1.0
+        The weight of NCE, >= 0.
+    beta : float, default=10.0
+        The weight of RCE, >= 0 (not both 0).
+    log_zero : float, default=math.log(1e-4)
+        The value that replaces ``log 0`` in RCE, < 0 (see
+        :class:`SymmetricCrossEntropy`).
+    reduction : str, default="sum_over_batch_size"
+        How Keras reduces the per-sample losses.
+    name : str, default=None
+        The loss's name; None derives it from the class name.
+
+    See Also
+    --------
+    SymmetricCrossEntropy : Cross-entropy plus reverse cross-entropy.
+
+    Notes
+    -----
+    Ma et al., "Normalized loss functions for deep learning with noisy
+    labels", ICML 2020; ``alpha = 1, beta = 10`` in the authors' MNIST
+    configuration, with ``log_zero = log(1e-4)`` as in their code.
+
+    Examples
+    --------
+    >>> from skmislabel.losses import ActivePassiveLoss
+    >>> loss = ActivePassiveLoss(alpha=1.0, beta=10.0)
+    >>> round(float(loss([0, 1], [[0.9, 0.1], [0.2, 0.8]])), 4)
+    13.8983
+    """
+
+    def __init__(
+        self,
+        alpha=1.0,
+        beta=10.0,
+        log_zero=DEFAULT_LOG_ZERO,
+        *,
+        reduction="sum_over_batch_size",
+        name=None,
+    ):
+        super().__init__(name=name, reduction=reduction)
+        self.alpha, self.beta, self.log_zero = _check_weights(alpha, beta, log_zero)
+
+    def _per_sample(self, onehot, y_pred):
+        # K >= 2 probabilities summing to 1 have one at most 1/2, so the
+        # normalizer is at least log 2.
+        normalizer = -ops.sum(ops.log(_clipped(y_pred)), axis=-1)
+        normalized = _cross_entropy(onehot, y_pred) / normalizer
+        reverse = _reverse_cross_entropy(onehot, y_pred, self.log_zero)
+        return self.alpha * normalized + self.beta * reverse
+
+
+class _TransitionMatrixLoss(_LabelLoss):
+    """A loss corrected with a known transition matrix (abstract: not registered)."""
+
+    _invertible = False
+
+    def __init__(self, transition_matrix, *, reduction="sum_over_batch_size", name=None):
+        super().__init__(name=name, reduction=reduction)
+        self.transition_matrix = _check_transition_matrix(
+            transition_matrix, invertible=self._invertible
+        )
+
+    @property
+    def n_classes(self):
+        """The number of classes ``K`` of the transition matrix, which must be
+        the network's number of outputs."""
+        return self.transition_matrix.shape[0]
+
+
+@keras.saving.register_keras_serializable(package="skmislabel")
+class ForwardCorrectedCrossEntropy(_TransitionMatrixLoss):
+    """Forward loss correction: cross-entropy of the predicted noisy label.
+
+    The network's ``p`` estimates the clean label, so ``(p @ T)_j`` is the
+    probability of noisy label ``j``; the loss is the cross-entropy of the
+    given (noisy) label under it, ``-log (p @ T)_y``, with ``(p @ T)_y``
+    clipped to ``[keras.config.epsilon(), 1]``. Predictions are ``p`` itself.
+
+    Parameters
+    ----------
+    transition_matrix : array-like of shape (K, K)
+        ``T[i, j] = P(noisy label j | true label i)``: entries in [0, 1],
+        rows summing to 1 (within 1e-6). ``K`` must be the network's number
+        of outputs; the loss does not check it (the caller compares
+        :attr:`n_classes` with its own).
+    reduction : str, default="sum_over_batch_size"
+        How Keras reduces the per-sample losses.
+    name : str, default=None
+        The loss's name; None derives it from the class name.
+
+    Attributes
+    ----------
+    transition_matrix : ndarray of shape (K, K), float64
+        The validated matrix, read-only.
+    n_classes : int
+        ``K``.
+
+    See Also
+    --------
+    BackwardCorrectedCrossEntropy : The correction with ``T^{-1}``.
+
+    Notes
+    -----
+    Patrini et al., "Making deep neural networks robust to label noise: a
+    loss correction approach", CVPR 2017. With the true ``T``, the minimizer
+    of the corrected loss on noisy labels is that of the cross-entropy on
+    clean labels. Unlike the backward correction it needs no inverse and is
+    never negative.
+
+    Examples
+    --------
+    >>> from skmislabel.losses import ForwardCorrectedCrossEntropy
+    >>> loss = ForwardCorrectedCrossEntropy([[0.8, 0.2], [0.1, 0.9]])
+    >>> round(float(loss([0, 1], [[0.9, 0.1], [0.2, 0.8]])), 4)
+    0.2946
+    """
+
+    def __init__(self, transition_matrix, *, reduction="sum_over_batch_size", name=None):
+        super().__init__(transition_matrix, reduction=reduction, name=name)
+        # A NumPy array, not a tensor, so that the loss deep-copies and pickles.
+        self._transition = self.transition_matrix.astype(np.float32)
+
+    def _per_sample(self, onehot, y_pred):
+        transition = ops.convert_to_tensor(self._transition, dtype=y_pred.dtype)
+        # Clipped after the product: (p @ T)_y is 0 where T[:, y] is.
+        return _cross_entropy(onehot, ops.matmul(y_pred, transition))
+
+
+@keras.saving.register_keras_serializable(package="skmislabel")
+class BackwardCorrectedCrossEntropy(_TransitionMatrixLoss):
+    """Backward loss correction: the cross-entropies of all classes weighted by ``T^{-1}``.
+
+    With ``l_j = -log p_j`` the cross-entropy the sample would have with
+    label ``j``, the loss is ``sum_j (T^{-1})[y, j] * l_j``. It is unbiased:
+    over the noisy label ``y`` of a sample of true class ``i``, its
+    expectation is ``sum_y T[i, y] sum_j (T^{-1})[y, j] l_j = l_i``, the
+    clean cross-entropy.
+
+    Parameters
+    ----------
+    transition_matrix : array-like of shape (K, K)
+        ``T[i, j] = P(noisy label j | true label i)``: entries in [0, 1],
+        rows summing to 1 (within 1e-6), invertible (condition number at
+        most 1e8). ``K`` must be the network's number of outputs; the loss
+        does not check it (the caller compares :attr:`n_classes` with its
+        own).
+    reduction : str, default="sum_over_batch_size"
+        How Keras reduces the per-sample losses.
+    name : str, default=None
+        The loss's name; None derives it from the class name.
+
+    Attributes
+    ----------
+    transition_matrix : ndarray of shape (K, K), float64
+        The validated matrix, read-only.
+    n_classes : int
+        ``K``.
+
+    See Also
+    --------
+    ForwardCorrectedCrossEntropy : The correction with ``T``, which needs no inverse.
+
+    Notes
+    -----
+    Patrini et al., "Making deep neural networks robust to label noise: a
+    loss correction approach", CVPR 2017. ``T^{-1}`` has negative entries,
+    so a sample's loss can be negative (it is bounded below only by the
+    clipping of ``p``); Patrini et al. found the backward correction weaker
+    than the forward one in practice. ``T^{-1}`` is computed once, in
+    float64, and applied in float32.
+
+    Examples
+    --------
+    >>> from skmislabel.losses import BackwardCorrectedCrossEntropy
+    >>> loss = BackwardCorrectedCrossEntropy([[0.8, 0.2], [0.1, 0.9]])
+    >>> round(float(loss([0, 1], [[0.9, 0.1], [0.2, 0.8]])), 4)
+    -0.2487
+    """
+
+    _invertible = True
+
+    def __init__(self, transition_matrix, *, reduction="sum_over_batch_size", name=None):
+        super().__init__(transition_matrix, reduction=reduction, name=name)
+        # A NumPy array, not a tensor, so that the loss deep-copies and pickles.
+        self._inverse = np.linalg.inv(self.transition_matrix).astype(np.float32)
+
+    def _per_sample(self, onehot, y_pred):
+        inverse = ops.convert_to_tensor(self._inverse, dtype=y_pred.dtype)
+        weights = ops.matmul(onehot, inverse)
+        return -ops.sum(weights * ops.log(_clipped(y_pred)), axis=-1)
+
+
+# name -> loss class, for make_loss and CNNClassifier's ``loss`` parameter.
+# "cross_entropy" is not here: it is Keras's "sparse_categorical_crossentropy".
+LOSSES = {
+    "label_smoothing": LabelSmoothingCrossEntropy,
+    "bootstrap_soft": SoftBootstrappingCrossEntropy,
+    "bootstrap_hard": HardBootstrappingCrossEntropy,
+    "gce": GeneralizedCrossEntropy,
+    "sce": SymmetricCrossEntropy,
+    "nce_rce": ActivePassiveLoss,
+    "forward": ForwardCorrectedCrossEntropy,
+    "backward": BackwardCorrectedCrossEntropy,
+}
+
+
+def make_loss(name, **params):
+    """Build a loss by name, as ``CNNClassifier(loss=name, loss__param=value)`` does.
+
+    Parameters
+    ----------
+    name : str
+        ``"cross_entropy"`` (Keras's ``SparseCategoricalCrossentropy``, no
+        parameters) or a key of :data:`LOSSES`: ``"label_smoothing"``,
+        ``"bootstrap_soft"``, ``"bootstrap_hard"``, ``"gce"``, ``"sce"``,
+        ``"nce_rce"``, ``"forward"``, ``"backward"``.
+    **params
+        The loss's hyperparameters, without the ``loss__`` prefix: ``q=0.5``
+        for ``"gce"``. ``reduction`` and ``name`` keep Keras's defaults.
+
+    Returns
+    -------
+    loss : keras.losses.Loss
+
+    Raises
+    ------
+    ValueError
+        For an unknown name, or a hyperparameter out of its range.
+    TypeError
+        For a parameter that the loss does not take, named ``loss__<param>``.
+
+    Examples
+    --------
+    >>> from skmislabel.losses import make_loss
+    >>> make_loss("gce", q=0.5).q
+    0.5
+    >>> make_loss("gce", beta=0.5)
+    Traceback (most recent call last):
+    ...
+    TypeError: loss 'gce' has no parameter loss__beta; its parameters are loss__q.
+    """
+    if name == "cross_entropy":
+        loss_class, accepted = keras.losses.SparseCategoricalCrossentropy, []
+    elif isinstance(name, str) and name in LOSSES:
+        loss_class = LOSSES[name]
+        accepted = _loss_parameters(loss_class)
+    else:
+        names = ", ".join(repr(known) for known in ["cross_entropy", *LOSSES])
+        raise ValueError(f"loss must be one of {names}; got {name!r}.")
+    unknown = [param for param in params if param not in accepted]
+    if unknown:
+        plural = "s" if len(unknown) > 1 else ""
+        given = ", ".join(f"loss__{param}" for param in unknown)
+        if accepted:
+            takes = "its parameters are " + ", ".join(f"loss__{param}" for param in accepted)
+        else:
+            takes = "it takes no parameters"
+        raise TypeError(f"loss {name!r} has no parameter{plural} {given}; {takes}.")
+    return loss_class(**params)

@@ -1,0 +1,162 @@
+"""benchmarks/remedies.py, run as a user runs it, and in-process for failures."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+pytest.importorskip(
+    "tqdm", reason='the benchmarks need the benchmarks extra: pip install ".[benchmarks]"'
+)
+pytest.importorskip(
+    "matplotlib", reason='the benchmarks need the benchmarks extra: pip install ".[benchmarks]"'
+)
+pytest.importorskip("tensorflow", reason='the remedies need the cnn extra: pip install ".[cnn]"')
+
+pytestmark = pytest.mark.cnn
+
+ROOT = Path(__file__).resolve().parents[1]
+REMEDIES = ROOT / "benchmarks" / "remedies.py"
+# forward_estimated brings cross_entropy along; 4 fits of 2 epochs on digits.
+SMALL = [
+    "--quick",
+    "--method", "gce",
+    "--method", "forward_estimated",
+    "--method", "coteaching",
+    "--symmetric", "0.4",
+    "--pairflip",
+    "--epochs", "2",
+    "--n-jobs", "1",
+]  # fmt: skip
+
+
+def _run(*args):
+    return subprocess.run(
+        [sys.executable, str(REMEDIES), *args], capture_output=True, text=True, timeout=600
+    )
+
+
+def _load_benchmark():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("remedies_benchmark", REMEDIES)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def small_run(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("remedies")
+    result = _run(*SMALL, "--out", str(folder))
+    assert result.returncode == 0, result.stderr[-2000:]
+    return folder, result
+
+
+def test_a_run_writes_every_epoch_the_table_the_figure_and_the_json(small_run):
+    folder, result = small_run
+    frame = pd.read_csv(folder / "remedies.csv")
+    assert sorted(frame["method"].unique()) == [
+        "coteaching",
+        "cross_entropy",
+        "forward_estimated",
+        "gce",
+    ]
+    assert len(frame) == 4 * 2 and (frame["error"].isna()).all()
+    assert all(sorted(epochs) == [1, 2] for _, epochs in frame.groupby("method")["epoch"])
+    shares = frame["memorized"] + frame["corrected"]
+    assert ((shares >= 0) & (shares <= 1)).all()
+    # Every method of a repeat saw the same noisy labels and the same seed.
+    assert frame["noise_seed"].nunique() == 1 and frame["model_seed"].nunique() == 1
+    estimate = frame.loc[frame["method"] == "cross_entropy", "estimated_transition_matrix"]
+    assert json.loads(estimate.dropna().iloc[-1])[0][0] > 0
+    report = json.loads((folder / "remedies.json").read_text())
+    assert report["status"] == "complete" and report["wall_time_total_seconds"] > 0
+    assert {row["method"] for row in report["table"]} == set(frame["method"])
+    assert report["transition_matrix_errors"][0]["mean_abs_error"] >= 0
+    assert (folder / "remedies.png").read_bytes()[:4] == b"\x89PNG"
+    assert "coteaching" in result.stdout and "estimated T" in result.stdout
+
+
+def test_resume_reruns_a_fit_torn_by_a_killed_write(small_run, tmp_path):
+    folder, _ = small_run
+    lines = (folder / "remedies.csv").read_text().splitlines()
+    # The last fit's last row, cut in the middle.
+    (tmp_path / "remedies.csv").write_text("\n".join([*lines[:-1], lines[-1][:20]]) + "\n")
+    result = _run(*SMALL, "--out", str(tmp_path), "--resume")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "3 already done, 1 torn or failed run again" in result.stdout
+    resumed = pd.read_csv(tmp_path / "remedies.csv")
+    original = pd.read_csv(folder / "remedies.csv")
+    assert len(resumed) == len(original)
+    key = ["method", "noise_type", "noise_rate", "repeat", "epoch"]
+    merged = resumed.merge(original, on=key, suffixes=("", "_original"))
+    pd.testing.assert_series_equal(
+        merged["test_accuracy"], merged["test_accuracy_original"], check_names=False
+    )
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--epochs", "3"], "rows of other settings"),
+        (["--seed", "1"], "rows of other settings"),
+    ],
+)
+def test_resume_refuses_rows_of_other_settings(small_run, tmp_path, extra, message):
+    folder, _ = small_run
+    (tmp_path / "remedies.csv").write_bytes((folder / "remedies.csv").read_bytes())
+    result = _run(*SMALL, *extra, "--out", str(tmp_path), "--resume")
+    assert result.returncode == 2 and message in result.stderr
+    assert (tmp_path / "remedies.csv").read_bytes() == (folder / "remedies.csv").read_bytes()
+
+
+def test_an_existing_run_is_neither_overwritten_nor_mixed(small_run, tmp_path):
+    folder, _ = small_run
+    (tmp_path / "remedies.csv").write_bytes((folder / "remedies.csv").read_bytes())
+    result = _run(*SMALL, "--out", str(tmp_path))
+    assert result.returncode == 2 and "--resume" in result.stderr
+    (tmp_path / "remedies.csv").write_text("a,b\n1,2\n")
+    result = _run(*SMALL, "--out", str(tmp_path), "--resume")
+    assert result.returncode == 2 and "not a remedies.py CSV" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--method", "gce", "--method", "gce"], "must not repeat"),
+        (["--symmetric", "1.2"], "must be in [0, 1)"),
+        (["--pairflip", "0"], "--pairflip 0"),
+        (["--symmetric", "--pairflip"], "at least one rate"),
+        (["--repeats", "0"], "at least 1"),
+        (["--method", "mae"], "invalid choice"),
+    ],
+)
+def test_bad_arguments_exit_2(tmp_path, args, message):
+    result = _run("--quick", *args, "--out", str(tmp_path))
+    assert result.returncode == 2 and message in result.stderr
+    assert not (tmp_path / "remedies.csv").exists()
+
+
+def test_a_failed_fit_keeps_its_error_no_number_and_exits_1(tmp_path, monkeypatch):
+    benchmark = _load_benchmark()
+    original = benchmark._estimator
+
+    def failing(method, task, args, transition_matrix):
+        if method == "gce":
+            raise RuntimeError("simulated failure")
+        return original(method, task, args, transition_matrix)
+
+    monkeypatch.setattr(benchmark, "_estimator", failing)
+    status = benchmark.main([*SMALL, "--out", str(tmp_path)])
+    assert status == 1
+    frame = pd.read_csv(tmp_path / "remedies.csv")
+    failed = frame[frame["method"] == "gce"]
+    assert len(failed) == 1 and failed["error"].iloc[0] == "RuntimeError: simulated failure"
+    assert failed["test_accuracy"].isna().all()
+    report = json.loads((tmp_path / "remedies.json").read_text())
+    assert report["status"] == "failed" and report["failed"] == ["gce symmetric 0.4"]
+    assert "gce" not in {row["method"] for row in report["table"]}

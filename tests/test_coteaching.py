@@ -1,0 +1,149 @@
+"""Tests for skmislabel/coteaching.py: Co-teaching as a scikit-learn classifier."""
+
+import pytest
+
+from skmislabel._compat import CNN_EXTRA_MESSAGE
+
+pytest.importorskip("tensorflow", reason=CNN_EXTRA_MESSAGE)
+
+import pickle
+import random
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.datasets import load_digits
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skmislabel import CNNClassifier, flip_labels
+from skmislabel.coteaching import CoTeachingClassifier
+
+pytestmark = pytest.mark.cnn
+
+SMALL = dict(filters=8, dense_units=32, epochs=2, learning_rate=3e-3)
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_digits(return_X_y=True)
+    return (X / 16).astype(np.float32), y
+
+
+def test_keep_rate_schedule_and_history(digits):
+    X, y = digits
+    clf = CoTeachingClassifier(forget_rate=0.4, n_gradual_epochs=4, **{**SMALL, "epochs": 6})
+    clf.set_params(random_state=0).fit(X[:300], y[:300])
+    np.testing.assert_allclose(clf.keep_rate_, [1.0, 0.9, 0.8, 0.7, 0.6, 0.6])
+    assert clf.n_epochs_ == 6
+    assert len(clf.history_["loss"]) == len(clf.history_["peer_loss"]) == 6
+    assert clf.history_["loss"][-1] < clf.history_["loss"][0]
+
+
+def test_seeded_fits_are_identical_and_partial_fit_equals_fit(digits):
+    X, y = digits
+    first = CoTeachingClassifier(dropout=0.3, random_state=3, **SMALL).fit(X[:400], y[:400])
+    second = clone(first).fit(X[:400], y[:400])
+    np.testing.assert_array_equal(first.predict_proba(X), second.predict_proba(X))
+    # Epoch by epoch, the same random stream: the same networks.
+    stepwise = CoTeachingClassifier(dropout=0.3, random_state=3, **SMALL)
+    for _ in range(SMALL["epochs"]):
+        stepwise.partial_fit(X[:400], y[:400], classes=np.arange(10))
+    np.testing.assert_array_equal(stepwise.predict_proba(X), first.predict_proba(X))
+    other = CoTeachingClassifier(dropout=0.3, random_state=4, **SMALL).fit(X[:400], y[:400])
+    assert not np.array_equal(other.predict_proba(X), first.predict_proba(X))
+    unseeded = [CoTeachingClassifier(**SMALL).fit(X[:400], y[:400]) for _ in range(2)]
+    assert not np.array_equal(unseeded[0].predict_proba(X), unseeded[1].predict_proba(X))
+
+
+def test_no_global_random_state_is_used(digits):
+    X, y = digits
+    random.seed(5)
+    np.random.seed(5)
+    expected = random.random(), np.random.random()
+    random.seed(5)
+    np.random.seed(5)
+    CoTeachingClassifier(random_state=0, **SMALL).fit(X[:200], y[:200])
+    assert (random.random(), np.random.random()) == expected
+
+
+def test_pickle_clone_and_string_labels(digits):
+    X, y = digits
+    labels = np.array([f"digit {label}" for label in y])
+    clf = CoTeachingClassifier(random_state=0, **SMALL).fit(X[:400], labels[:400])
+    assert set(clf.predict(X[:50])) <= set(labels)
+    proba = clf.predict_proba(X[:50])
+    np.testing.assert_allclose(proba.sum(axis=1), 1, rtol=1e-5)
+    restored = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(restored.predict_proba(X[:50]), proba)
+    assert not hasattr(clone(clf), "classes_")
+
+
+def test_partial_fit_classes_absent_from_the_first_batch(digits):
+    X, y = digits
+    few = y[:300] < 5
+    clf = CoTeachingClassifier(random_state=0, **SMALL)
+    clf.partial_fit(X[:300][few], y[:300][few], classes=np.arange(10))
+    clf.partial_fit(X[:300], y[:300])
+    assert clf.predict_proba(X[:3]).shape == (3, 10)
+    with pytest.raises(ValueError, match="not built for"):
+        clf.partial_fit(X[:10], y[:10] + 20)
+
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"forget_rate": 1.0}, "forget_rate"),
+        ({"forget_rate": -0.1}, "forget_rate"),
+        ({"n_gradual_epochs": 0}, "n_gradual_epochs"),
+        ({"batch_size": 0}, "batch_size"),
+    ],
+)
+def test_bad_parameters_name_themselves(digits, params, message):
+    X, y = digits
+    with pytest.raises(ValueError, match=message):
+        CoTeachingClassifier(**params).fit(X[:50], y[:50])
+
+
+def test_bad_input(digits):
+    X, y = digits
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        CoTeachingClassifier(**SMALL).fit(X[:20], np.zeros(20))
+    with pytest.raises(ValueError, match="not in classes"):
+        CoTeachingClassifier(**SMALL).partial_fit(X[:20], y[:20], classes=[0, 1])
+    with pytest.raises(ValueError, match="no longer finite"):
+        CoTeachingClassifier(**SMALL, random_state=0).fit(X[:200] * 1e30, y[:200])
+
+
+def test_coteaching_beats_cross_entropy_at_pairflip_45(digits):
+    # Statistical, over seeds: each seed draws new noise and new networks.
+    X, y = digits
+    shape = dict(filters=16, dense_units=64, learning_rate=3e-3, epochs=20, batch_size=32)
+    gains = []
+    for seed in range(3):
+        noisy, _ = flip_labels(y[:1000], noise_rate=0.45, noise_type="pairflip", random_state=seed)
+        coteaching = CoTeachingClassifier(
+            forget_rate=0.45, n_gradual_epochs=5, random_state=seed, **shape
+        ).fit(X[:1000], noisy)
+        cross_entropy = CNNClassifier(random_state=seed, **shape).fit(X[:1000], noisy)
+        gains.append(coteaching.score(X[1000:], y[1000:]) - cross_entropy.score(X[1000:], y[1000:]))
+    assert np.mean(gains) > 0.05, gains
+    assert min(gains) > 0, gains
+
+
+SMALL_COTEACHING = CoTeachingClassifier(
+    image_shape=(1, -1),
+    kernel_size=1,
+    pool_size=1,
+    filters=4,
+    dense_units=16,
+    epochs=5,
+    batch_size=16,
+    learning_rate=0.05,
+    forget_rate=0.1,
+    n_gradual_epochs=2,
+    random_state=0,
+)
+
+
+@parametrize_with_checks([SMALL_COTEACHING])
+def test_sklearn_estimator_checks(estimator, check):
+    check(estimator)
