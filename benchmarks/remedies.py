@@ -34,7 +34,7 @@ the training set the share of flipped labels predicted as the noisy label
 
 and prints the table (mean ± std over repeats, ddof=1).
 
-Exit status: 0 on success; 2 for bad arguments or unusable files (nothing
+Exit status: 0 on success; 2 for bad arguments or unusable files (no result
 is written then); 1 when a fit failed (its rows keep the error and no
 number; ``--resume`` retries it); 130 when interrupted: finished fits stay
 in the CSV and ``--resume`` goes on from there. A fit's rows are written
@@ -393,7 +393,7 @@ class _InProcessPool:
         future = concurrent.futures.Future()
         try:
             future.set_result(function(*args))
-        except BaseException as exc:  # noqa: BLE001 - handed over like a pool's
+        except Exception as exc:  # noqa: BLE001 - handed over like a pool's
             future.set_exception(exc)
         return future
 
@@ -497,9 +497,20 @@ def _write_rows(path, rows, mode):
         temporary.replace(path)
 
 
+def _finite(value):
+    """``value`` with NaN and infinities as None: strict JSON has no NaN."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(item) for item in value]
+    return value
+
+
 def _write_json(path, report):
     temporary = path.with_suffix(".json.tmp")
-    temporary.write_text(json.dumps(report, indent=2) + "\n")
+    temporary.write_text(json.dumps(_finite(report), indent=2, allow_nan=False) + "\n")
     temporary.replace(path)
 
 
@@ -819,52 +830,57 @@ def _sweep(args, tqdm, csv_path, json_path, report, done, dropped, earlier_wall_
     )
     try:
         with pool:
-            running = {}
+            try:
+                running = {}
 
-            def submit_ready():
-                for task in list(waiting):
-                    estimate = estimates.get(
-                        (task["noise_type"], task["noise_rate"], task["repeat"])
-                    )
-                    if estimate:
-                        waiting.remove(task)
-                        running[pool.submit(run_task, task, args, json.loads(estimate))] = task
-                while ready and len(running) < 2 * args.n_jobs:
-                    task = ready.pop(0)
-                    running[pool.submit(run_task, task, args)] = task
-
-            submit_ready()
-            while running:
-                finished, _ = concurrent.futures.wait(
-                    running, return_when=concurrent.futures.FIRST_COMPLETED
-                )
-                for future in finished:
-                    task = running.pop(future)
-                    rows = future.result()
-                    _write_rows(csv_path, rows, "a")
-                    all_rows.extend(rows)
-                    if rows[0]["error"]:
-                        failures.append(rows[0])
-                        progress.write(
-                            f"FAILED {task['method']} {task['noise_type']} "
-                            f"{task['noise_rate']} repeat {task['repeat']}: {rows[0]['error']}"
+                def submit_ready():
+                    for task in list(waiting):
+                        estimate = estimates.get(
+                            (task["noise_type"], task["noise_rate"], task["repeat"])
                         )
-                    elif task["method"] == "cross_entropy":
-                        key = (task["noise_type"], task["noise_rate"], task["repeat"])
-                        estimates[key] = rows[-1]["estimated_transition_matrix"]
-                    progress.update(1)
+                        if estimate:
+                            waiting.remove(task)
+                            running[pool.submit(run_task, task, args, json.loads(estimate))] = task
+                    while ready and len(running) < 2 * args.n_jobs:
+                        task = ready.pop(0)
+                        running[pool.submit(run_task, task, args)] = task
+
                 submit_ready()
-                if not running and waiting:
-                    # Their cross-entropy fit failed: nothing to estimate T from.
-                    for task in waiting:
-                        row = {
-                            **task,
-                            "settings": _settings(args),
-                            "error": "no estimate of T: this repeat's cross_entropy fit failed",
-                        }
-                        _write_rows(csv_path, [row], "a")
-                        failures.append(row)
-                    waiting.clear()
+                while running:
+                    finished, _ = concurrent.futures.wait(
+                        running, return_when=concurrent.futures.FIRST_COMPLETED
+                    )
+                    for future in finished:
+                        task = running.pop(future)
+                        rows = future.result()
+                        _write_rows(csv_path, rows, "a")
+                        all_rows.extend(rows)
+                        if rows[0]["error"]:
+                            failures.append(rows[0])
+                            progress.write(
+                                f"FAILED {task['method']} {task['noise_type']} "
+                                f"{task['noise_rate']} repeat {task['repeat']}: {rows[0]['error']}"
+                            )
+                        elif task["method"] == "cross_entropy":
+                            key = (task["noise_type"], task["noise_rate"], task["repeat"])
+                            estimates[key] = rows[-1]["estimated_transition_matrix"]
+                        progress.update(1)
+                    submit_ready()
+                    if not running and waiting:
+                        # Their cross-entropy fit failed: nothing to estimate T from.
+                        for task in waiting:
+                            row = {
+                                **task,
+                                "settings": _settings(args),
+                                "error": "no estimate of T: this repeat's cross_entropy fit failed",
+                            }
+                            _write_rows(csv_path, [row], "a")
+                            failures.append(row)
+                        waiting.clear()
+            except KeyboardInterrupt:
+                # Before the pool's exit waits for the queued fits.
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
     except concurrent.futures.process.BrokenProcessPool as exc:
         progress.close()
         _write_json(json_path, {**report, "status": "failed", "error": str(exc)})
@@ -875,7 +891,6 @@ def _sweep(args, tqdm, csv_path, json_path, report, done, dropped, earlier_wall_
         )
         return 1
     except KeyboardInterrupt:
-        pool.shutdown(wait=False, cancel_futures=True)
         progress.close()
         _write_json(json_path, {**report, "status": "interrupted"})
         print(
@@ -913,7 +928,10 @@ def _sweep(args, tqdm, csv_path, json_path, report, done, dropped, earlier_wall_
         else 0.0,
         "n_fits": len(_tasks(args)),
         "n_fits_this_run": len(tasks),
-        "failed": [f"{row['method']} {row['noise_type']} {row['noise_rate']}" for row in failures],
+        "failed": [
+            f"{row['method']} {row['noise_type']} {row['noise_rate']} repeat {row['repeat']}"
+            for row in failures
+        ],
         "table": table,
         "transition_matrix_errors": errors,
         "memorization_figure_best_remedy": best,

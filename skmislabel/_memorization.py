@@ -114,7 +114,11 @@ def memorization_curve(
     first found), one call of ``fit(X, y_noisy)`` with ``warm_start=True``
     and that parameter set to 1, its
     :class:`~sklearn.exceptions.ConvergenceWarning` silenced (it is
-    expected). Any other estimator raises a TypeError, before any fit; so
+    expected). That parameter must count the iterations of one fit, as in
+    :class:`~sklearn.linear_model.LogisticRegression`; an estimator that
+    counts it over all its warm-started fits (scikit-learn's
+    ``HistGradientBoostingClassifier``) is not trained further and gives a
+    flat curve. Any other estimator raises a TypeError, before any fit; so
     does a pipeline, whose steps' parameters are not looked at.
 
     Parameters

@@ -33,6 +33,7 @@ metrics and optimizers) so that they pickle; that side effect is SciKeras's.
 import math
 import numbers
 
+import joblib
 import numpy as np
 
 from ._compat import CNN_EXTRA_MESSAGE
@@ -80,8 +81,9 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
 
     ``n_conv_blocks`` x [Conv2D(filters, kernel_size, relu) ->
     MaxPooling2D(pool_size)] -> Flatten -> Dense(dense_units, relu) ->
-    [Dropout(dropout)] -> Dense(n_classes, softmax), trained with Adam on the
-    sparse categorical cross-entropy. The defaults are the lesson's model:
+    [Dropout(dropout)] -> Dense(n_classes, softmax), trained with Adam on
+    ``loss`` (the sparse categorical cross-entropy by default, or a
+    noise-robust loss). The defaults are the lesson's model:
     one block of 32 3x3 filters, 2x2 pooling, 128 dense units, learning rate
     1e-3, 5 epochs of batch 32.
 
@@ -116,7 +118,8 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
         hyperparameters are routed parameters, ``loss__q=0.5``,
         ``loss__smoothing=0.2``, ..., searchable with ``GridSearchCV``
         (``cnnclassifier__loss__q``); unset ones take the class defaults
-        (the papers' MNIST values). ``"forward"`` and ``"backward"`` need
+        (see the table of the user guide's :ref:`remedies`).
+        ``"forward"`` and ``"backward"`` need
         ``loss__transition_matrix``: a known ``T[i, j] = P(noisy = j | true
         = i)`` with rows and columns in the order of ``classes_`` (for
         example an injector's ``transition_matrix_``), or ``"estimate"``:
@@ -125,7 +128,9 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
         (:func:`skmislabel.noise.estimate_transition_matrix`, the anchor
         points at the ``loss__percentile``-th percentile, 97 by default),
         and a new network is trained with the corrected loss, so a fit
-        costs twice as much.
+        costs twice as much. After many epochs the first network has
+        memorized many noisy labels and the estimate leans towards the
+        identity (measured in the user guide's :ref:`remedies`).
     learning_rate : float, default=1e-3
         Adam's learning rate (an ``optimizer__learning_rate`` routed
         parameter takes precedence).
@@ -461,8 +466,24 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
             )
         if not is_estimate:
             return np.asarray(transition_matrix, dtype=np.float64)
-        if self.warm_start and self.initialized_:
+        if self.warm_start and self.initialized_ and hasattr(self, "transition_matrix_"):
             return self.transition_matrix_
+        # Every other loss parameter is checked now, not after the first
+        # network has trained.
+        percentile = parameters.pop("percentile", 97.0)
+        if (
+            isinstance(percentile, bool)
+            or not isinstance(percentile, numbers.Real)
+            or not 0 < percentile <= 100
+        ):
+            raise ValueError(f"loss__percentile must be a number in (0, 100]; got {percentile!r}.")
+        parameters["transition_matrix"] = np.eye(2)
+        try:
+            make_loss(self.loss, **parameters)
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(
+                f"{type(self).__name__}(loss={self.loss!r}), invalid loss__ parameter: {exc}"
+            ) from exc
         # With an int random_state this first network is exactly
         # CNNClassifier(loss="cross_entropy") of the same settings.
         params = {
@@ -472,9 +493,7 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
         }
         params.update(loss="cross_entropy", warm_start=False)
         noisy_model = type(self)(**params).fit(X, y, sample_weight=sample_weight, **fit_kwargs)
-        return estimate_transition_matrix(
-            noisy_model.predict_proba(X), percentile=parameters.get("percentile", 97.0)
-        )
+        return estimate_transition_matrix(noisy_model.predict_proba(X), percentile=percentile)
 
     def _check_model_compatibility(self, y):
         # SciKeras compares self.loss with the compiled loss by Keras name;
@@ -590,6 +609,8 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
             )
         if self.tf_threads is not None:
             set_tensorflow_threads(self.tf_threads)
+        if self.warm_start and self.initialized_:
+            self._check_loss_unchanged()
         self._correction_matrix = self._resolve_correction_matrix(X, y, sample_weight, kwargs)
         if not (self.warm_start and self.initialized_):
             # A new network: the classes come from this y (the target
@@ -602,8 +623,23 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
         with seeded(seed):
             super().fit(X, y, sample_weight=sample_weight, **kwargs)
         self._n_partial_fits = 0
+        if not (self.warm_start and getattr(self, "_loss_signature", None)):
+            self._loss_signature = self._current_loss_signature()
         self._set_transition_matrix()
         return self
+
+    def _current_loss_signature(self):
+        return joblib.hash((self.loss, self._loss_parameters()))
+
+    def _check_loss_unchanged(self):
+        # The compiled network keeps the loss it was built with; training it
+        # further under another name would report a loss it never used.
+        if getattr(self, "_loss_signature", None) not in (None, self._current_loss_signature()):
+            raise ValueError(
+                f"{type(self).__name__}: loss or its loss__ parameters changed since the "
+                "network was built; warm_start and partial_fit continue the existing network "
+                "with its loss. Fit a new one (warm_start=False, or clone the estimator)."
+            )
 
     def _set_transition_matrix(self):
         if self.loss in _CORRECTED_LOSSES:
@@ -632,8 +668,11 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
         self : CNNClassifier
         """
         if not self.initialized_:
-            if self.loss in _CORRECTED_LOSSES and isinstance(
-                self._loss_parameters().get("transition_matrix"), str
+            self._validate_params()
+            if (
+                self.loss in _CORRECTED_LOSSES
+                and isinstance(self._loss_parameters().get("transition_matrix"), str)
+                and self._loss_parameters()["transition_matrix"] == "estimate"
             ):
                 raise ValueError(
                     "loss__transition_matrix='estimate' trains a first network to the end "
@@ -644,14 +683,18 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
             self.classes_ = None if classes is None else np.unique(classes)
             self._network_seed = draw_seed(self.random_state)
             self._n_partial_fits = 0
-        # Each epoch is seeded (shuffling, dropout) from the network's seed
+            self._loss_signature = self._current_loss_signature()
+        else:
+            self._check_loss_unchanged()
+        # Each epoch's shuffling is seeded from the network's seed
         # and its number, so that epoch-by-epoch training is reproducible.
         seed = None
+        n_partial_fits = getattr(self, "_n_partial_fits", 0)
         if self._network_seed is not None:
-            seed = (self._network_seed + self._n_partial_fits) % _SEED_BOUND
+            seed = (self._network_seed + n_partial_fits) % _SEED_BOUND
         with seeded(seed):
             super().partial_fit(X, y, sample_weight=sample_weight, **kwargs)
-        self._n_partial_fits += 1
+        self._n_partial_fits = n_partial_fits + 1
         self._set_transition_matrix()
         return self
 

@@ -241,6 +241,11 @@ class CoTeachingClassifier(ClassifierMixin, BaseEstimator):
             self._validate_params()
             images, codes = self._start(X, y, classes=classes)
         else:
+            if classes is not None and not np.array_equal(np.unique(classes), self.classes_):
+                raise ValueError(
+                    f"classes={np.asarray(classes).tolist()} differs from the classes of the "
+                    f"first partial_fit call, {self.classes_.tolist()}."
+                )
             images, codes = self._continue(X, y)
         self._train_epoch(images, codes)
         return self
@@ -453,20 +458,36 @@ class _NetworkPair:
                 variable.assign(value)
 
     def save(self):
-        """Both networks' weights and optimizer states, as arrays."""
+        """Both networks' weights, optimizer states and dropout seeds, as arrays."""
         return [
-            (network.get_weights(), [variable.numpy() for variable in optimizer.variables])
+            (
+                network.get_weights(),
+                [variable.numpy() for variable in optimizer.variables],
+                [generator.state.numpy() for generator in _seed_generators(network)],
+            )
             for network, optimizer in zip(self.networks, self.optimizers)
         ]
 
     def load(self, state):
         """Load what :meth:`save` returned."""
-        for (weights, optimizer_state), network, optimizer in zip(
+        for (weights, optimizer_state, seeds), network, optimizer in zip(
             state, self.networks, self.optimizers
         ):
             network.set_weights(weights)
             for variable, value in zip(optimizer.variables, optimizer_state):
                 variable.assign(value)
+            # Dropout's random stream goes on where this estimator left it,
+            # whatever other estimators did with the shared networks meanwhile.
+            for generator, value in zip(_seed_generators(network), seeds):
+                generator.state.assign(value)
+
+
+def _seed_generators(network):
+    return [
+        layer.seed_generator
+        for layer in network.layers
+        if getattr(layer, "seed_generator", None) is not None
+    ]
 
 
 _PAIRS = collections.OrderedDict()

@@ -158,5 +158,5 @@ def test_a_failed_fit_keeps_its_error_no_number_and_exits_1(tmp_path, monkeypatc
     assert len(failed) == 1 and failed["error"].iloc[0] == "RuntimeError: simulated failure"
     assert failed["test_accuracy"].isna().all()
     report = json.loads((tmp_path / "remedies.json").read_text())
-    assert report["status"] == "failed" and report["failed"] == ["gce symmetric 0.4"]
+    assert report["status"] == "failed" and report["failed"] == ["gce symmetric 0.4 repeat 0"]
     assert "gce" not in {row["method"] for row in report["table"]}

@@ -527,9 +527,40 @@ NOT_STOCHASTIC = np.eye(10) * 0.9
             ValueError,
             "loss__percentile",
         ),
+        # Checked before the first network trains.
+        (
+            {"loss": "forward", "loss__transition_matrix": "estimate", "loss__percentile": 150},
+            ValueError,
+            r"loss__percentile must be a number in \(0, 100\]",
+        ),
+        (
+            {"loss": "backward", "loss__transition_matrix": "estimate", "loss__q": 0.5},
+            TypeError,
+            "no parameter loss__q",
+        ),
     ],
 )
 def test_bad_loss_parameters(digits, params, err_type, message):
     X, y = digits
     with pytest.raises(err_type, match=message):
         CNNClassifier(**SMALL, **params).fit(X[:100], y[:100])
+
+
+def test_partial_fit_validates_and_keeps_the_loss_it_was_built_with(digits):
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    X, y = digits
+    with pytest.raises(InvalidParameterError, match="'loss' parameter"):
+        CNNClassifier(**SMALL, loss="gcx").partial_fit(X[:50], y[:50], classes=np.arange(10))
+    clf = CNNClassifier(**SMALL, loss="gce", random_state=0)
+    clf.partial_fit(X[:100], y[:100], classes=np.arange(10))
+    clf.set_params(loss__q=0.3)
+    with pytest.raises(ValueError, match="changed since the network was built"):
+        clf.partial_fit(X[:100], y[:100])
+    warm = CNNClassifier(**SMALL, warm_start=True, random_state=0).fit(X[:100], y[:100])
+    warm.set_params(loss="sce")
+    with pytest.raises(ValueError, match="changed since the network was built"):
+        warm.fit(X[:100], y[:100])
+    # A new network may take any loss.
+    warm.set_params(warm_start=False).fit(X[:100], y[:100])
+    assert type(warm.model_.loss).__name__ == "SymmetricCrossEntropy"

@@ -147,3 +147,20 @@ SMALL_COTEACHING = CoTeachingClassifier(
 @parametrize_with_checks([SMALL_COTEACHING])
 def test_sklearn_estimator_checks(estimator, check):
     check(estimator)
+
+
+def test_interleaved_estimators_keep_their_own_dropout_stream(digits):
+    X, y = digits
+    params = dict(dropout=0.5, random_state=1, **SMALL)
+    alone = CoTeachingClassifier(**params)
+    for _ in range(2):
+        alone.partial_fit(X[:300], y[:300], classes=np.arange(10))
+    first, second = CoTeachingClassifier(**params), CoTeachingClassifier(**params)
+    for _ in range(2):
+        # Both train on the same shared networks, one epoch each in turn.
+        first.partial_fit(X[:300], y[:300], classes=np.arange(10))
+        second.partial_fit(X[:300], y[:300], classes=np.arange(10))
+    np.testing.assert_array_equal(first.predict_proba(X[:50]), alone.predict_proba(X[:50]))
+    np.testing.assert_array_equal(second.predict_proba(X[:50]), alone.predict_proba(X[:50]))
+    with pytest.raises(ValueError, match="differs from the classes"):
+        first.partial_fit(X[:300], y[:300], classes=np.arange(5))

@@ -266,6 +266,8 @@ class MemorizationDisplay:
         y_test=None,
         epochs=20,
         classes=None,
+        max_samples=None,
+        random_state=None,
         name=None,
         ax=None,
         line_kw=None,
@@ -300,6 +302,13 @@ class MemorizationDisplay:
         classes : array-like of shape (n_classes,), default=None
             All classes, for ``partial_fit``; see
             :func:`~skmislabel.model_selection.memorization_curve`.
+
+        max_samples : int, float in (0, 1] or None, default=None
+            The training samples measured after each epoch: all, or a random
+            subset; see :func:`~skmislabel.model_selection.memorization_curve`.
+
+        random_state : int, RandomState instance or None, default=None
+            Draws the subset of ``max_samples``.
 
         name : str, default=None
             Prefix of the legend labels; default: the estimator's class name.
@@ -342,6 +351,8 @@ class MemorizationDisplay:
             y_test=y_test,
             epochs=epochs,
             classes=classes,
+            max_samples=max_samples,
+            random_state=random_state,
         )
         if name is None:
             name = type(estimator).__name__
