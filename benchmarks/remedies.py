@@ -804,7 +804,7 @@ def _sweep(args, tqdm, csv_path, json_path, report, done, dropped, earlier_wall_
 
     tasks = [task for task in _tasks(args) if _task_key(task) not in done]
     print(
-        f"{len(_tasks(args))} fits ({len(done)} already done"
+        f"{len(_tasks(args))} fits ({len(_tasks(args)) - len(tasks)} already done"
         + (f", {dropped} torn or failed run again" if dropped else "")
         + f"), {args.n_jobs} in parallel, {args.epochs} epochs of batch {args.batch_size}"
     )
