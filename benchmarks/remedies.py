@@ -523,7 +523,9 @@ def _frame(rows):
     frame = pd.DataFrame(rows, columns=COLUMNS)
     frame = frame[frame["error"].fillna("") == ""].copy()
     for column in (*FLOAT_COLUMNS, "fit_time"):
-        frame[column] = pd.to_numeric(frame[column])
+        # Rows read back from the CSV hold text, "nan" included (no flipped
+        # label to memorize at rate 0), which to_numeric refuses.
+        frame[column] = [float(value) for value in frame[column]]
     for column in ("repeat", "epoch", "n_flipped"):
         frame[column] = pd.to_numeric(frame[column]).astype(int)
     return frame

@@ -160,3 +160,16 @@ def test_a_failed_fit_keeps_its_error_no_number_and_exits_1(tmp_path, monkeypatc
     report = json.loads((tmp_path / "remedies.json").read_text())
     assert report["status"] == "failed" and report["failed"] == ["gce symmetric 0.4 repeat 0"]
     assert "gce" not in {row["method"] for row in report["table"]}
+
+
+def test_a_resumed_run_reads_back_the_nan_shares_of_clean_labels(tmp_path):
+    # At rate 0 nothing is flipped: the memorized share is NaN in the CSV.
+    args = ["--quick", "--method", "gce", "--symmetric", "0", "--pairflip", "--epochs", "1"]
+    args += ["--n-jobs", "1", "--out", str(tmp_path)]
+    assert _run(*args).returncode == 0
+    result = _run(*args, "--resume")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "1 fits (1 already done)" in result.stdout
+    report = json.loads((tmp_path / "remedies.json").read_text())
+    (row,) = report["table"]
+    assert row["memorized"] is None and row["last"] > 0
