@@ -3,6 +3,10 @@
 import numpy as np
 from sklearn.utils import check_random_state
 
+# Every seed the package draws or accepts is below this bound, so that every
+# consumer (NumPy, scikit-learn, TensorFlow's int32 seeds) takes it as it is.
+SEED_BOUND = np.iinfo(np.int32).max
+
 
 def draw_seed(random_state):
     """One int seed from a ``random_state``, or None for None.
@@ -14,4 +18,4 @@ def draw_seed(random_state):
     """
     if random_state is None:
         return None
-    return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
+    return int(check_random_state(random_state).randint(SEED_BOUND))
