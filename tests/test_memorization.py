@@ -1,4 +1,4 @@
-"""Tests for skmislabel/_memorization.py and skmislabel/plotting/_memorization.py.
+"""Tests for skmislabel/model_selection/_memorization.py and skmislabel/plotting/_memorization.py.
 
 scikit-learn estimators only, single-threaded BLAS: the matrices are small,
 and on a shared machine BLAS threads cost ten times what they save.
@@ -293,7 +293,8 @@ def test_the_memorization_curve_is_public():
     import skmislabel.model_selection
 
     assert "memorization_curve" in skmislabel.model_selection.__all__
-    assert skmislabel.model_selection.memorization_curve.__module__ == "skmislabel._memorization"
+    module = skmislabel.model_selection.memorization_curve.__module__
+    assert module == "skmislabel.model_selection._memorization"
 
 
 # -- MemorizationDisplay ------------------------------------------------------

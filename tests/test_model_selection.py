@@ -1,4 +1,4 @@
-"""Tests for skmislabel/model_selection.py: noise_curve."""
+"""Tests for skmislabel/model_selection/: noise_curve and its results (_results.py)."""
 
 import io
 

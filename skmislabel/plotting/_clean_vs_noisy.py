@@ -3,7 +3,8 @@
 import numpy as np
 
 from .._compat import check_matplotlib_support
-from ..model_selection import noise_curve
+from ..model_selection._noise_curve import noise_curve
+from ..model_selection._results import read_results
 from ._base import (
     _CURVE_COLUMNS,
     _DEFAULT_SCORE_NAME,
@@ -20,7 +21,7 @@ from ._base import (
     _spread_apart,
     _style,
 )
-from ._results import _curves, _rate_keys, _read_results, _score_arrays
+from ._results import _curves, _rate_keys, _score_arrays
 
 
 class CleanVsNoisyDisplay:
@@ -295,7 +296,7 @@ class CleanVsNoisyDisplay:
         """
         check_matplotlib_support(f"{cls.__name__}.from_results")
         _check_noise_rate(noise_rate)
-        frame = _read_results(results, [*_CURVE_COLUMNS, "noise_rate", "test_score"])
+        frame = read_results(results, [*_CURVE_COLUMNS, "noise_rate", "test_score"])
         display = cls._from_frame(
             frame,
             noise_rate=noise_rate,

@@ -5,7 +5,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from .._compat import check_matplotlib_support
-from .._memorization import memorization_curve
+from ..model_selection._memorization import memorization_curve
 from ._base import _axes, _check_kw, _style
 
 # What plot draws, in legend order: the key of lines_, the legend text and

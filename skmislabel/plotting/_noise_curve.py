@@ -3,7 +3,8 @@
 import numpy as np
 
 from .._compat import check_matplotlib_support
-from ..model_selection import noise_curve
+from ..model_selection._noise_curve import noise_curve
+from ..model_selection._results import read_results
 from ._base import (
     _CURVE_COLUMNS,
     _DEFAULT_SCORE_NAME,
@@ -19,7 +20,7 @@ from ._base import (
     _score_name,
     _style,
 )
-from ._results import _curves, _read_results, _score_arrays
+from ._results import _curves, _score_arrays
 
 
 class NoiseCurveDisplay:
@@ -371,7 +372,7 @@ class NoiseCurveDisplay:
         [0.975, 0.9]
         """
         check_matplotlib_support(f"{cls.__name__}.from_results")
-        frame = _read_results(results, [*_CURVE_COLUMNS, "noise_rate", "test_score"])
+        frame = read_results(results, [*_CURVE_COLUMNS, "noise_rate", "test_score"])
         display = cls._from_frame(
             frame,
             estimators=estimators,

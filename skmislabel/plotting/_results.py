@@ -1,38 +1,9 @@
 """Noise-curve results (a tidy frame or its CSV) as the arrays the Displays take."""
 
-import os
-
 import numpy as np
 
-from ..model_selection import RESULT_COLUMNS, TASK_COLUMNS
+from ..model_selection._results import TASK_COLUMNS, failed_rows
 from ._base import _CURVE_COLUMNS
-
-# -- results frames -----------------------------------------------------------
-
-
-def _read_results(results, columns):
-    """The tidy results as a DataFrame, from a DataFrame or a CSV path."""
-    import pandas as pd
-
-    if isinstance(results, (str, os.PathLike)):
-        frame = pd.read_csv(results)
-    elif isinstance(results, pd.DataFrame):
-        frame = results
-    else:
-        hint = "; pass its .frame" if hasattr(results, "frame") else ""
-        raise TypeError(
-            "results must be a DataFrame (noise_curve(...).frame) or the path of the "
-            f"CSV it was saved to; got {type(results).__name__}{hint}."
-        )
-    missing = [column for column in columns if column not in frame.columns]
-    if missing:
-        raise ValueError(
-            f"results lack the columns {missing}; pass noise_curve(...).frame or its "
-            f"CSV (columns {list(RESULT_COLUMNS)})."
-        )
-    if frame.empty:
-        raise ValueError("results has no rows to plot.")
-    return frame
 
 
 def _curve_label(keys, varying):
@@ -87,11 +58,7 @@ def _rate_keys(rows):
 def _scores(rows, column):
     """A score column as floats, NaN for failed fits (non-empty ``error``)."""
     scores = rows[column].to_numpy(dtype=float, copy=True)
-    if "error" in rows.columns:
-        # A CSV reads an all-empty error column back as float NaN.
-        errors = rows["error"]
-        failed = (errors.notna() & (errors.astype(str) != "")).to_numpy()
-        scores[failed] = np.nan
+    scores[failed_rows(rows)] = np.nan
     return scores
 
 

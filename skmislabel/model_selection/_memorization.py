@@ -9,7 +9,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import Bunch, check_consistent_length, check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 
-from ._compat import HasMethods, Interval, safe_indexing, validate_params
+from .._compat import HasMethods, Interval, safe_indexing, validate_params
 
 __all__ = ["memorization_curve"]
 

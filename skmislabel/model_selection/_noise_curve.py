@@ -1,6 +1,5 @@
 """Noise curves: test score against the rate of mislabeled training data."""
 
-import hashlib
 import numbers
 import time
 import warnings
@@ -15,197 +14,29 @@ from sklearn.model_selection import check_cv
 from sklearn.utils import Bunch, indexable
 from sklearn.utils.multiclass import check_classification_targets
 
-from ._compat import HasMethods, Interval, StrOptions, safe_indexing, validate_params
-from ._memorization import memorization_curve
-from ._noise_models import INSTANCE_NOISE_TYPES, INSTANCE_OPTIONS, NOISE_TYPES
-from .noise import LabelNoiseInjector
-from .pipeline import make_pipeline
-
-__all__ = [
-    "PROVENANCE_COLUMNS",
-    "RESULT_COLUMNS",
-    "RESULT_TYPES",
-    "DETECTION_COLUMNS",
-    "TASK_COLUMNS",
-    "ResumeMismatchError",
-    "config_fingerprint",
-    "memorization_curve",
-    "noise_curve",
-    "repeat_seeds",
-    "split_fingerprint",
-]
-
-# One row of a noise curve's tidy results; the first five name the task.
-TASK_COLUMNS = ("estimator", "noise_type", "noise_rate", "repeat", "fold")
-# What, besides the task, decides a row's numbers: a resumed row must match
-# these exactly or it belongs to another run.
-PROVENANCE_COLUMNS = ("noise_seed", "model_seed", "split_fingerprint", "config_fingerprint")
-RESULT_COLUMNS = (
-    *TASK_COLUMNS,
-    "test_score",
-    "train_score",
-    "n_flipped",
-    "flip_rate",
-    "detection_precision",
-    "detection_recall",
-    "fit_time",
-    "score_time",
-    *PROVENANCE_COLUMNS,
-    "error",
+from .._compat import HasMethods, Interval, StrOptions, safe_indexing, validate_params
+from .._noise_models import INSTANCE_NOISE_TYPES, NOISE_TYPES
+from ..noise import LabelNoiseInjector
+from ..pipeline import make_pipeline
+from ._results import (
+    DETECTION_COLUMNS,
+    RESULT_COLUMNS,
+    TASK_COLUMNS,
+    config_fingerprint,
+    repeat_seeds,
+    reusable_rows,
+    split_fingerprint,
+    task_key,
 )
-# The columns of a cleaner's detection, scored against the injector's truth:
-# NaN in the rows of a pipeline without a cleaner, and absent from results
-# saved before they existed (read back as NaN).
-DETECTION_COLUMNS = ("detection_precision", "detection_recall")
-# The Python type of each column, for reading a saved CSV back exactly.
-RESULT_TYPES = {
-    **dict.fromkeys(RESULT_COLUMNS, float),
-    **dict.fromkeys(("estimator", "noise_type", "split_fingerprint", "config_fingerprint"), str),
-    **dict.fromkeys(("repeat", "fold", "noise_seed", "model_seed"), int),
-    "error": str,
-}
+
+__all__ = ["noise_curve"]
+
 # The arrays of noise_curve's result, from the columns of its frame.
 _ARRAY_COLUMNS = {
     "train_scores": "train_score",
     "test_scores": "test_score",
     "flip_rates": "flip_rate",
 }
-# Parameters that say how a fit is executed, not what it computes (random
-# states are recorded as seeds): left out of config_fingerprint, so that a
-# sweep can be resumed with another n_jobs.
-_EXECUTION_PARAMETERS = frozenset({"n_jobs", "verbose", "tf_threads", "random_state"})
-# Seeds are kept below 2**31 so that every consumer (NumPy, scikit-learn,
-# Keras, TensorFlow) takes them as they are.
-_SEED_BOUND = np.iinfo(np.int32).max
-
-
-class ResumeMismatchError(ValueError):
-    """A row passed to ``resume_from`` was computed with other settings.
-
-    Raised by :func:`noise_curve` when a resumed row's seeds or split
-    fingerprint differ from the ones this run would use for the same task:
-    reusing it would mix results of different experiments.
-    """
-
-
-def repeat_seeds(random_state, n_repeats):
-    """``(noise_seed, model_seed)`` of each repeat, from ``random_state``.
-
-    Each repeat's seeds are derived from a base entropy and the repeat index
-    alone (``numpy.random.SeedSequence`` with ``spawn_key=(repeat,)``), so a
-    run extended with more repeats keeps the seeds, and the rows, of its
-    first repeats. An int is the base itself; a RandomState instance gives
-    one draw; None takes fresh OS entropy (NumPy's global RNG is untouched).
-
-    Examples
-    --------
-    >>> from skmislabel.model_selection import repeat_seeds
-    >>> repeat_seeds(0, 3)[:2] == repeat_seeds(0, 2)
-    True
-    """
-    if random_state is None:
-        base = int(np.random.SeedSequence().generate_state(1)[0])
-    elif isinstance(random_state, numbers.Integral):
-        if random_state < 0:
-            raise ValueError(f"random_state must be a non-negative int; got {random_state}.")
-        base = int(random_state)
-    else:
-        base = int(random_state.randint(_SEED_BOUND))
-    seeds = []
-    for repeat in range(n_repeats):
-        state = np.random.SeedSequence(base, spawn_key=(repeat,)).generate_state(2)
-        seeds.append(tuple(int(value) % _SEED_BOUND for value in state))
-    return seeds
-
-
-def split_fingerprint(train, test):
-    """A short hash of a (train, test) split of indices.
-
-    Stored with every row of :func:`noise_curve`, so that rows computed on
-    another split (another ``cv``, shuffling seed or data size) are
-    recognised when a run is resumed.
-
-    Examples
-    --------
-    >>> from skmislabel.model_selection import split_fingerprint
-    >>> split_fingerprint([0, 1, 2], [3, 4]) == split_fingerprint([0, 1, 2], [3, 4])
-    True
-    >>> split_fingerprint([0, 1, 2], [3, 4]) == split_fingerprint([0, 1], [2, 3, 4])
-    False
-    """
-    digest = hashlib.sha256()
-    for indices in (train, test):
-        indices = np.asarray(indices, dtype=np.int64)
-        digest.update(len(indices).to_bytes(8, "little"))
-        digest.update(indices.tobytes())
-    return "sha256:" + digest.hexdigest()[:16]
-
-
-def config_fingerprint(pipeline):
-    """A short hash of what a noise-curve fit computes, its rate and seeds aside.
-
-    Hashes every parameter of ``pipeline`` (deep), except the injector's
-    ``noise_rate`` (a column of its own) and the parameters that only say how
-    a fit runs (``random_state``, ``n_jobs``, ``verbose``, ``tf_threads``),
-    and the instance-dependent types' options that the injector's noise type
-    ignores (``n_neighbors`` of a symmetric injector, say), so that these
-    options left the fingerprints of the class-conditional types as they were.
-    Stored with every row of :func:`noise_curve`, so that rows of another
-    model configuration (other epochs, another noise type's options, ...)
-    are recognised when a run is resumed. Values without a stable text form
-    (objects printed with their memory address) count by their type only.
-
-    Parameters
-    ----------
-    pipeline : Pipeline
-        ``make_pipeline(injector, estimator)``, as :func:`noise_curve` fits.
-
-    Returns
-    -------
-    fingerprint : str
-
-    Examples
-    --------
-    >>> from sklearn.neighbors import KNeighborsClassifier
-    >>> from skmislabel import LabelNoiseInjector, make_pipeline
-    >>> from skmislabel.model_selection import config_fingerprint
-    >>> five = make_pipeline(LabelNoiseInjector(0.1), KNeighborsClassifier(5))
-    >>> other_rate = make_pipeline(LabelNoiseInjector(0.4), KNeighborsClassifier(5))
-    >>> config_fingerprint(five) == config_fingerprint(other_rate)
-    True
-    >>> config_fingerprint(five) == config_fingerprint(
-    ...     make_pipeline(LabelNoiseInjector(0.1), KNeighborsClassifier(3)))
-    False
-    """
-    params = pipeline.get_params(deep=True)
-    noise_type = params.get("labelnoiseinjector__noise_type")
-    used = set(INSTANCE_OPTIONS.get(noise_type, ()))
-    ignored = {
-        f"labelnoiseinjector__{option}"
-        for options in INSTANCE_OPTIONS.values()
-        for option in options
-        if option not in used
-    }
-    described = []
-    for name, value in sorted(params.items()):
-        last = name.rsplit("__", 1)[-1]
-        if last in _EXECUTION_PARAMETERS or name == "labelnoiseinjector__noise_rate":
-            continue
-        if name in ignored or name.rsplit("__", 1)[0] in ignored:
-            continue
-        if name == "steps" or name.endswith("__steps"):
-            # The steps' parameters are listed one by one.
-            continue
-        if hasattr(value, "get_params"):
-            # A nested estimator: its parameters are listed on their own.
-            text = type(value).__qualname__
-        else:
-            text = repr(value)
-            if " at 0x" in text:
-                text = type(value).__qualname__
-        described.append(f"{name}={text}")
-    digest = hashlib.sha256("\n".join(described).encode())
-    return "sha256:" + digest.hexdigest()[:16]
 
 
 def _seed_random_states(estimator, seed):
@@ -287,7 +118,7 @@ def _detection(injector, estimator):
             "injected noise, the cleaner must come right after the injector, with no "
             "sampler that adds or removes samples in between."
         )
-    from .metrics import detection_report
+    from ..metrics import detection_report
 
     report = detection_report(noise_mask, suspect_mask)
     return {"detection_precision": report["precision"], "detection_recall": report["recall"]}
@@ -589,8 +420,8 @@ def noise_curve(
                         "config_fingerprint": configuration,
                     }
                 )
-    done = _reusable_rows(resume_from, tasks)
-    to_run = [task for task in tasks if _task_key(task) not in done]
+    done = reusable_rows(resume_from, tasks)
+    to_run = [task for task in tasks if task_key(task) not in done]
     _check_instance_injector(injector, X, y, splits, to_run)
 
     parallel = Parallel(n_jobs=n_jobs, verbose=verbose, return_as="generator_unordered")
@@ -656,85 +487,6 @@ def _check_instance_injector(injector, X, y, splits, tasks):
     highest = max(task["noise_rate"] for task in tasks)
     clone(injector).set_params(noise_rate=highest, random_state=first["noise_seed"]).fit_resample(
         safe_indexing(X, train), safe_indexing(y, train)
-    )
-
-
-def _reusable_rows(resume_from, tasks):
-    """Rows of ``resume_from`` that finish tasks of this run, by task key.
-
-    A row is reused only when it is complete (scores and counts present, no
-    error) and was computed with this run's seeds and split; a complete row
-    of the same task with other seeds or another split raises
-    :class:`ResumeMismatchError`. Incomplete and failed rows are rerun.
-    """
-    if resume_from is None:
-        return {}
-    missing = [
-        column
-        for column in RESULT_COLUMNS
-        if column not in resume_from.columns and column not in DETECTION_COLUMNS
-    ]
-    if missing:
-        raise ResumeMismatchError(
-            f"resume_from lacks the columns {missing}; it must be a frame of "
-            "noise_curve(...).frame from this version of skmislabel."
-        )
-    expected = {_task_key(task): task for task in tasks}
-    reusable = {}
-    for row in resume_from.to_dict("records"):
-        if not _is_complete(row):
-            continue
-        key = _task_key(row)
-        if key not in expected:
-            continue
-        task = expected[key]
-        differing = [
-            column
-            for column in PROVENANCE_COLUMNS
-            if _provenance_value(row[column]) != _provenance_value(task[column])
-        ]
-        if differing:
-            raise ResumeMismatchError(
-                f"resume_from has a row for {dict(zip(TASK_COLUMNS, key))} computed "
-                f"with other settings: "
-                + ", ".join(f"{c}={row[c]!r} (this run: {task[c]!r})" for c in differing)
-                + ". It belongs to another run (other random_state, cv, data or model "
-                "configuration); "
-                "start a new run or pass the matching settings."
-            )
-        reusable[key] = {column: row.get(column, np.nan) for column in RESULT_COLUMNS}
-        reusable[key]["error"] = ""
-    return reusable
-
-
-def _provenance_value(value):
-    # Seeds read back from a CSV may come as floats or strings.
-    try:
-        return int(float(value))
-    except (TypeError, ValueError):
-        return str(value)
-
-
-def _is_complete(row):
-    error = row.get("error")
-    if isinstance(error, str) and error:
-        return False
-    for column in ("test_score", "train_score", "n_flipped", "flip_rate"):
-        try:
-            if not np.isfinite(float(row[column])):
-                return False
-        except (TypeError, ValueError):
-            return False
-    return True
-
-
-def _task_key(row):
-    return (
-        row["estimator"],
-        row["noise_type"],
-        round(float(row["noise_rate"]), 12),
-        int(row["repeat"]),
-        int(row["fold"]),
     )
 
 

@@ -1,0 +1,305 @@
+"""The results of a noise curve: their columns, seeds, fingerprints and resume rules.
+
+One row per fit, as :func:`~skmislabel.model_selection.noise_curve` returns
+them in its ``frame``, the plots read them and the benchmark saves them. The
+rules here say what a row is (its task and provenance columns), which rows a
+resumed run may reuse, and how a configuration is fingerprinted.
+"""
+
+import hashlib
+import numbers
+import os
+
+import numpy as np
+
+from .._noise_models import INSTANCE_OPTIONS
+from .._random import SEED_BOUND
+
+__all__ = [
+    "DETECTION_COLUMNS",
+    "PROVENANCE_COLUMNS",
+    "RESULT_COLUMNS",
+    "RESULT_TYPES",
+    "TASK_COLUMNS",
+    "ResumeMismatchError",
+    "config_fingerprint",
+    "repeat_seeds",
+    "split_fingerprint",
+]
+
+# One row of a noise curve's tidy results; the first five name the task.
+TASK_COLUMNS = ("estimator", "noise_type", "noise_rate", "repeat", "fold")
+# What, besides the task, decides a row's numbers: a resumed row must match
+# these exactly or it belongs to another run.
+PROVENANCE_COLUMNS = ("noise_seed", "model_seed", "split_fingerprint", "config_fingerprint")
+RESULT_COLUMNS = (
+    *TASK_COLUMNS,
+    "test_score",
+    "train_score",
+    "n_flipped",
+    "flip_rate",
+    "detection_precision",
+    "detection_recall",
+    "fit_time",
+    "score_time",
+    *PROVENANCE_COLUMNS,
+    "error",
+)
+# The columns of a cleaner's detection, scored against the injector's truth:
+# NaN in the rows of a pipeline without a cleaner, and absent from results
+# saved before they existed (read back as NaN).
+DETECTION_COLUMNS = ("detection_precision", "detection_recall")
+# The Python type of each column, for reading a saved CSV back exactly.
+RESULT_TYPES = {
+    **dict.fromkeys(RESULT_COLUMNS, float),
+    **dict.fromkeys(("estimator", "noise_type", "split_fingerprint", "config_fingerprint"), str),
+    **dict.fromkeys(("repeat", "fold", "noise_seed", "model_seed"), int),
+    "error": str,
+}
+# Parameters that say how a fit is executed, not what it computes (random
+# states are recorded as seeds): left out of config_fingerprint, so that a
+# sweep can be resumed with another n_jobs.
+_EXECUTION_PARAMETERS = frozenset({"n_jobs", "verbose", "tf_threads", "random_state"})
+
+
+class ResumeMismatchError(ValueError):
+    """A row passed to ``resume_from`` was computed with other settings.
+
+    Raised by :func:`noise_curve` when a resumed row's seeds or split
+    fingerprint differ from the ones this run would use for the same task:
+    reusing it would mix results of different experiments.
+    """
+
+
+def repeat_seeds(random_state, n_repeats):
+    """``(noise_seed, model_seed)`` of each repeat, from ``random_state``.
+
+    Each repeat's seeds are derived from a base entropy and the repeat index
+    alone (``numpy.random.SeedSequence`` with ``spawn_key=(repeat,)``), so a
+    run extended with more repeats keeps the seeds, and the rows, of its
+    first repeats. An int is the base itself; a RandomState instance gives
+    one draw; None takes fresh OS entropy (NumPy's global RNG is untouched).
+
+    Examples
+    --------
+    >>> from skmislabel.model_selection import repeat_seeds
+    >>> repeat_seeds(0, 3)[:2] == repeat_seeds(0, 2)
+    True
+    """
+    if random_state is None:
+        base = int(np.random.SeedSequence().generate_state(1)[0])
+    elif isinstance(random_state, numbers.Integral):
+        if random_state < 0:
+            raise ValueError(f"random_state must be a non-negative int; got {random_state}.")
+        base = int(random_state)
+    else:
+        base = int(random_state.randint(SEED_BOUND))
+    seeds = []
+    for repeat in range(n_repeats):
+        state = np.random.SeedSequence(base, spawn_key=(repeat,)).generate_state(2)
+        seeds.append(tuple(int(value) % SEED_BOUND for value in state))
+    return seeds
+
+
+def split_fingerprint(train, test):
+    """A short hash of a (train, test) split of indices.
+
+    Stored with every row of :func:`noise_curve`, so that rows computed on
+    another split (another ``cv``, shuffling seed or data size) are
+    recognised when a run is resumed.
+
+    Examples
+    --------
+    >>> from skmislabel.model_selection import split_fingerprint
+    >>> split_fingerprint([0, 1, 2], [3, 4]) == split_fingerprint([0, 1, 2], [3, 4])
+    True
+    >>> split_fingerprint([0, 1, 2], [3, 4]) == split_fingerprint([0, 1], [2, 3, 4])
+    False
+    """
+    digest = hashlib.sha256()
+    for indices in (train, test):
+        indices = np.asarray(indices, dtype=np.int64)
+        digest.update(len(indices).to_bytes(8, "little"))
+        digest.update(indices.tobytes())
+    return "sha256:" + digest.hexdigest()[:16]
+
+
+def config_fingerprint(pipeline):
+    """A short hash of what a noise-curve fit computes, its rate and seeds aside.
+
+    Hashes every parameter of ``pipeline`` (deep), except the injector's
+    ``noise_rate`` (a column of its own) and the parameters that only say how
+    a fit runs (``random_state``, ``n_jobs``, ``verbose``, ``tf_threads``),
+    and the instance-dependent types' options that the injector's noise type
+    ignores (``n_neighbors`` of a symmetric injector, say), so that these
+    options left the fingerprints of the class-conditional types as they were.
+    Stored with every row of :func:`noise_curve`, so that rows of another
+    model configuration (other epochs, another noise type's options, ...)
+    are recognised when a run is resumed. Values without a stable text form
+    (objects printed with their memory address) count by their type only.
+
+    Parameters
+    ----------
+    pipeline : Pipeline
+        ``make_pipeline(injector, estimator)``, as :func:`noise_curve` fits.
+
+    Returns
+    -------
+    fingerprint : str
+
+    Examples
+    --------
+    >>> from sklearn.neighbors import KNeighborsClassifier
+    >>> from skmislabel import LabelNoiseInjector, make_pipeline
+    >>> from skmislabel.model_selection import config_fingerprint
+    >>> five = make_pipeline(LabelNoiseInjector(0.1), KNeighborsClassifier(5))
+    >>> other_rate = make_pipeline(LabelNoiseInjector(0.4), KNeighborsClassifier(5))
+    >>> config_fingerprint(five) == config_fingerprint(other_rate)
+    True
+    >>> config_fingerprint(five) == config_fingerprint(
+    ...     make_pipeline(LabelNoiseInjector(0.1), KNeighborsClassifier(3)))
+    False
+    """
+    params = pipeline.get_params(deep=True)
+    noise_type = params.get("labelnoiseinjector__noise_type")
+    used = set(INSTANCE_OPTIONS.get(noise_type, ()))
+    ignored = {
+        f"labelnoiseinjector__{option}"
+        for options in INSTANCE_OPTIONS.values()
+        for option in options
+        if option not in used
+    }
+    described = []
+    for name, value in sorted(params.items()):
+        last = name.rsplit("__", 1)[-1]
+        if last in _EXECUTION_PARAMETERS or name == "labelnoiseinjector__noise_rate":
+            continue
+        if name in ignored or name.rsplit("__", 1)[0] in ignored:
+            continue
+        if name == "steps" or name.endswith("__steps"):
+            # The steps' parameters are listed one by one.
+            continue
+        if hasattr(value, "get_params"):
+            # A nested estimator: its parameters are listed on their own.
+            text = type(value).__qualname__
+        else:
+            text = repr(value)
+            if " at 0x" in text:
+                text = type(value).__qualname__
+        described.append(f"{name}={text}")
+    digest = hashlib.sha256("\n".join(described).encode())
+    return "sha256:" + digest.hexdigest()[:16]
+
+
+def reusable_rows(resume_from, tasks):
+    """Rows of ``resume_from`` that finish tasks of this run, by task key.
+
+    A row is reused only when it is complete (scores and counts present, no
+    error) and was computed with this run's seeds and split; a complete row
+    of the same task with other seeds or another split raises
+    :class:`ResumeMismatchError`. Incomplete and failed rows are rerun.
+    """
+    if resume_from is None:
+        return {}
+    missing = [
+        column
+        for column in RESULT_COLUMNS
+        if column not in resume_from.columns and column not in DETECTION_COLUMNS
+    ]
+    if missing:
+        raise ResumeMismatchError(
+            f"resume_from lacks the columns {missing}; it must be a frame of "
+            "noise_curve(...).frame from this version of skmislabel."
+        )
+    expected = {task_key(task): task for task in tasks}
+    reusable = {}
+    for row in resume_from.to_dict("records"):
+        if not _is_complete(row):
+            continue
+        key = task_key(row)
+        if key not in expected:
+            continue
+        task = expected[key]
+        differing = [
+            column
+            for column in PROVENANCE_COLUMNS
+            if _provenance_value(row[column]) != _provenance_value(task[column])
+        ]
+        if differing:
+            raise ResumeMismatchError(
+                f"resume_from has a row for {dict(zip(TASK_COLUMNS, key))} computed "
+                f"with other settings: "
+                + ", ".join(f"{c}={row[c]!r} (this run: {task[c]!r})" for c in differing)
+                + ". It belongs to another run (other random_state, cv, data or model "
+                "configuration); "
+                "start a new run or pass the matching settings."
+            )
+        reusable[key] = {column: row.get(column, np.nan) for column in RESULT_COLUMNS}
+        reusable[key]["error"] = ""
+    return reusable
+
+
+def _provenance_value(value):
+    # Seeds read back from a CSV may come as floats or strings.
+    try:
+        return int(float(value))
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def _is_complete(row):
+    error = row.get("error")
+    if isinstance(error, str) and error:
+        return False
+    for column in ("test_score", "train_score", "n_flipped", "flip_rate"):
+        try:
+            if not np.isfinite(float(row[column])):
+                return False
+        except (TypeError, ValueError):
+            return False
+    return True
+
+
+def task_key(row):
+    return (
+        row["estimator"],
+        row["noise_type"],
+        round(float(row["noise_rate"]), 12),
+        int(row["repeat"]),
+        int(row["fold"]),
+    )
+
+
+def read_results(results, columns):
+    """The tidy results as a DataFrame, from a DataFrame or a CSV path,
+    checked to hold ``columns`` and at least one row."""
+    import pandas as pd
+
+    if isinstance(results, (str, os.PathLike)):
+        frame = pd.read_csv(results)
+    elif isinstance(results, pd.DataFrame):
+        frame = results
+    else:
+        hint = "; pass its .frame" if hasattr(results, "frame") else ""
+        raise TypeError(
+            "results must be a DataFrame (noise_curve(...).frame) or the path of the "
+            f"CSV it was saved to; got {type(results).__name__}{hint}."
+        )
+    missing = [column for column in columns if column not in frame.columns]
+    if missing:
+        raise ValueError(
+            f"results lack the columns {missing}; pass noise_curve(...).frame or its "
+            f"CSV (columns {list(RESULT_COLUMNS)})."
+        )
+    if frame.empty:
+        raise ValueError("results has no rows to plot.")
+    return frame
+
+
+def failed_rows(frame):
+    """Boolean mask of the rows of failed fits (a non-empty ``error``)."""
+    if "error" not in frame.columns:
+        return np.zeros(len(frame), dtype=bool)
+    # A CSV reads an all-empty error column back as float NaN.
+    errors = frame["error"]
+    return (errors.notna() & (errors.astype(str) != "")).to_numpy()
