@@ -258,6 +258,27 @@ def _bad(**changes):
         (_bad(y_true=np.zeros((6, 2))), ValueError, "y_true must be a 1-D array"),
         (_bad(classes=[0]), ValueError, r"classes must contain .* lacks \[1\]"),
         (
+            _bad(y_noisy=np.array([0, 1, 0, 0, 0, 1]), y_true=np.array([0, 0, 0, 1, 0, 0]) == 1),
+            ValueError,
+            "y_true holds boolean labels but y_noisy holds numeric labels.* noise mask",
+        ),
+        (
+            _bad(y_true=np.array(list("010101"))),
+            ValueError,
+            "y_true holds text labels but y_noisy holds numeric labels",
+        ),
+        (
+            _bad(y_true=np.array(list("010101"), dtype=object)),
+            ValueError,
+            "y_true holds text labels but y_noisy holds numeric",
+        ),
+        (
+            _bad(X_test=np.zeros((2, 2)), y_test=["0", "1"]),
+            ValueError,
+            "y_test holds text labels but y_noisy holds numeric",
+        ),
+        (_bad(classes=["0", "1"]), ValueError, "classes holds text labels"),
+        (
             _bad(estimator=KNeighborsClassifier()),
             TypeError,
             "KNeighborsClassifier can't be trained epoch by epoch: it has neither "
@@ -278,6 +299,11 @@ def _bad(**changes):
         "continuous y",
         "2-D y",
         "classes incomplete",
+        "y_true is the noise mask",
+        "y_true as text",
+        "y_true as text objects",
+        "y_test as text",
+        "classes as text",
         "no epoch-by-epoch training",
         "not an estimator",
         "max_samples 0",

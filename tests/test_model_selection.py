@@ -1,10 +1,13 @@
 """Tests for skmislabel/model_selection/: noise_curve and its results (_results.py)."""
 
 import io
+import threading
+import time
 
 import numpy as np
 import pandas as pd
 import pytest
+from joblib import parallel_config
 from sklearn.base import BaseEstimator
 from sklearn.cluster import KMeans
 from sklearn.datasets import load_digits
@@ -175,6 +178,89 @@ def test_callback_and_resume(digits):
     ).frame
     assert [row["noise_rate"] for row in rerun] == [0.4, 0.4]
     pd.testing.assert_frame_equal(resumed.drop(columns=TIMINGS), full.drop(columns=TIMINGS))
+
+
+def _vandal(row):
+    """A callback that edits the row it is given."""
+    row["test_score"] = -1.0
+    row["noise_rate"] = 7.0
+    del row["fold"]
+
+
+def test_the_callback_gets_a_copy_of_the_row(digits):
+    X, y = digits
+    kwargs = dict(noise_rates=[0.0, 0.3], cv=2, random_state=0)
+    plain = noise_curve(KNeighborsClassifier(), X, y, **kwargs)
+    edited = noise_curve(KNeighborsClassifier(), X, y, callback=_vandal, **kwargs)
+    pd.testing.assert_frame_equal(
+        edited.frame.drop(columns=TIMINGS), plain.frame.drop(columns=TIMINGS)
+    )
+    np.testing.assert_array_equal(edited.test_scores, plain.test_scores)
+
+
+class _CountsFits(KNeighborsClassifier):
+    fits = []  # shared by the clones noise_curve fits
+
+    def fit(self, X, y):
+        type(self).fits.append(len(X))
+        return super().fit(X, y)
+
+
+def test_an_exception_in_the_callback_stops_the_sweep_and_the_saved_rows_resume_it(digits):
+    X, y = digits
+    kwargs = dict(noise_rates=[0.0, 0.2, 0.4], cv=2, random_state=0)
+    full = noise_curve(_CountsFits(), X, y, **kwargs).frame
+    saved = []
+
+    def save_then_fail_on_the_third(row):
+        saved.append(row)
+        if len(saved) == 3:
+            raise RuntimeError("disk full")
+
+    _CountsFits.fits = []
+    with pytest.raises(RuntimeError, match="disk full"):
+        noise_curve(_CountsFits(), X, y, callback=save_then_fail_on_the_third, **kwargs)
+    assert len(_CountsFits.fits) == 3  # no fit after the one whose callback failed
+    rerun = []
+    resumed = noise_curve(
+        _CountsFits(), X, y, resume_from=pd.DataFrame(saved), callback=rerun.append, **kwargs
+    )
+    assert len(rerun) == len(full) - 3
+    columns = [column for column in full.columns if column not in TIMINGS]
+    pd.testing.assert_frame_equal(resumed.frame[columns], full[columns])
+
+
+class _WaitsAfterTheFirstFit(KNeighborsClassifier):
+    started = []
+    release = threading.Event()
+
+    def fit(self, X, y):
+        type(self).started.append(len(X))
+        if len(type(self).started) > 1:
+            type(self).release.wait(timeout=60)
+        return super().fit(X, y)
+
+
+def test_an_exception_in_the_callback_cancels_the_parallel_fits_not_started(digits):
+    X, y = digits
+    _WaitsAfterTheFirstFit.started = []
+    _WaitsAfterTheFirstFit.release = threading.Event()
+
+    def fail(row):
+        _WaitsAfterTheFirstFit.release.set()
+        raise RuntimeError("stop")
+
+    n_fits = 6 * 2
+    with parallel_config(backend="threading"):
+        with pytest.raises(RuntimeError, match="stop") as raised:
+            noise_curve(
+                _WaitsAfterTheFirstFit(), X, y, cv=2, n_jobs=2, random_state=0, callback=fail
+            )
+        # Time for fits left running (while the exception, and the call's
+        # frame with it, are alive) to start; the cancelled ones never do.
+        time.sleep(1)
+    assert raised.value is not None
+    assert len(_WaitsAfterTheFirstFit.started) < n_fits
 
 
 class _FailsOnSmallTrainingSets(KNeighborsClassifier):

@@ -30,6 +30,47 @@ def _labels(name, y):
     return labels
 
 
+def _label_kind(labels):
+    """What the labels are: "boolean", "numeric" or "text" (or, for an object
+    array of other values, their types), for telling apart labels that
+    cannot be classes of the same model."""
+    if labels.dtype.kind == "b":
+        return "boolean"
+    if labels.dtype.kind in "iuf":
+        return "numeric"
+    if labels.dtype.kind in "US":
+        return "text"
+    kinds = {
+        "boolean"
+        if isinstance(value, (bool, np.bool_))
+        else "numeric"
+        if isinstance(value, numbers.Number)
+        else "text"
+        if isinstance(value, str)
+        else type(value).__name__
+        for value in labels
+    }
+    return kinds.pop() if len(kinds) == 1 else " and ".join(sorted(kinds))
+
+
+def _check_same_kind(name, labels, reference_name, reference):
+    """Refuse ``labels`` whose kind cannot be that of ``reference``'s classes:
+    a 0 and a "0" are different classes, and nothing would match."""
+    kind, expected = _label_kind(labels), _label_kind(reference)
+    if kind == expected:
+        return
+    hint = ""
+    if kind == "boolean":
+        hint = (
+            f" A boolean {name} is often the noise mask that flip_labels returns "
+            "beside the noisy labels: pass the clean labels."
+        )
+    raise ValueError(
+        f"{name} holds {kind} labels but {reference_name} holds {expected} labels: "
+        f"they must be labels of the same classes.{hint}"
+    )
+
+
 def _epoch_trainer(estimator, X, y_noisy, classes):
     """A function that trains ``estimator`` (a fresh clone) for one more epoch."""
     if hasattr(estimator, "partial_fit"):
@@ -135,7 +176,10 @@ def memorization_curve(
 
     y_true : array-like of shape (n_samples,)
         The clean labels; a sample is *flipped* where they differ from
-        ``y_noisy``. Never modified.
+        ``y_noisy``. Labels of the same kind as ``y_noisy`` (numbers, text
+        or booleans), as are ``y_test`` and ``classes``: ``flip_labels``'
+        boolean noise mask, or the digits as text, are refused. Never
+        modified.
 
     X_test : {array-like, sparse matrix} of shape (n_test_samples, ...), \
             default=None
@@ -224,18 +268,21 @@ def memorization_curve(
     check_consistent_length(X, y_noisy, y_true)
     y_noisy = _labels("y_noisy", y_noisy)
     y_true = _labels("y_true", y_true)
+    _check_same_kind("y_true", y_true, "y_noisy", y_noisy)
     if (X_test is None) != (y_test is None):
         given, missing = ("X_test", "y_test") if y_test is None else ("y_test", "X_test")
         raise ValueError(f"{given} is given but {missing} is not: give both or neither.")
     if y_test is not None:
         check_consistent_length(X_test, y_test)
         y_test = _labels("y_test", y_test)
+        _check_same_kind("y_test", y_test, "y_noisy", y_noisy)
 
     known = np.unique(np.concatenate([y_noisy, y_true]))
     if classes is None:
         classes = known
     else:
         classes = np.asarray(classes)
+        _check_same_kind("classes", classes, "y_noisy", y_noisy)
         missing = np.setdiff1d(known, classes)
         if missing.size:
             raise ValueError(

@@ -280,9 +280,14 @@ def noise_curve(
         name.
 
     callback : callable, default=None
-        Called with each finished fit's row (a dict with the DataFrame's
-        columns) as soon as it is done, in completion order: for progress
-        bars and for saving results as they come.
+        Called with a copy of each finished fit's row (a dict with the
+        DataFrame's columns) as soon as it is done, in completion order: for
+        progress bars and for saving results as they come. An exception in
+        the callback stops the sweep: the fits not yet started are
+        cancelled and the exception propagates. The finished work is what
+        the callback was given before: saved, it is passed back as
+        ``resume_from`` to go on, and only the rest is fitted (the row whose
+        callback raised too, unless it was saved).
 
     resume_from : DataFrame, default=None
         Rows of an earlier run (its ``frame``) with the same settings.
@@ -438,10 +443,14 @@ def noise_curve(
         for task in to_run
     )
     new_rows = []
-    for row in results:
-        new_rows.append(row)
-        if callback is not None:
-            callback(row)
+    try:
+        for row in results:
+            new_rows.append(row)
+            if callback is not None:
+                # A copy: what the callback does with it cannot change the results.
+                callback(dict(row))
+    finally:
+        _stop(results)
     _warn_about_failed_fits(new_rows)
 
     frame = (
@@ -454,6 +463,20 @@ def noise_curve(
         **_score_arrays(frame, noise_rates, n_repeats, len(splits)),
         frame=frame,
     )
+
+
+def _stop(results):
+    """Close the generator of results, so that an exception (in the callback,
+    a fit with ``error_score="raise"``, Ctrl-C) cancels the fits not yet
+    started instead of leaving them running while the exception is handled.
+    Once every result was read, it does nothing."""
+    with warnings.catch_warnings():
+        # joblib counts the fits it cancelled or computed for nobody: here
+        # they are dropped on purpose.
+        warnings.filterwarnings(
+            "ignore", message=".*tasks (have been successfully executed|which were still)"
+        )
+        results.close()
 
 
 def _check_injector_on_targets(injector, X, y, noise_rates):
