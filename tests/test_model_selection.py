@@ -527,3 +527,84 @@ def test_resume_from_rows_saved_without_the_detection_columns(digits):
         callback=lambda row: pytest.fail("a saved fit ran again"),
     )
     pd.testing.assert_frame_equal(resumed.frame, first.frame)
+
+
+@pytest.fixture(scope="module")
+def saved_run(digits):
+    """A finished run and the arguments that reproduce it."""
+    X, y = digits
+    kwargs = dict(noise_rates=[0.0, 0.2], cv=2, random_state=0)
+    return noise_curve(KNeighborsClassifier(), X, y, **kwargs).frame, kwargs
+
+
+def _edited(frame, row, column, value):
+    edited = frame.astype({column: object})
+    edited.loc[row, column] = value
+    return edited
+
+
+def _duplicated(frame, row, **changes):
+    """The frame with a second copy of ``row``, its columns changed."""
+    copy = frame.loc[[row]].assign(**changes)
+    return pd.concat([frame, copy], ignore_index=True)
+
+
+@pytest.mark.parametrize(
+    "edit, err_msg",
+    [
+        (lambda f: _edited(f, 1, "repeat", 0.7), r"row 1: repeat=0\.7 .* non-negative integer"),
+        (lambda f: _edited(f, 2, "fold", np.nan), r"row 2: fold=nan"),
+        (lambda f: _edited(f, 0, "fold", "1"), r"row 0: fold='1'"),
+        (lambda f: _edited(f, 3, "noise_rate", "0.2"), r"row 3: noise_rate='0.2' .* in \[0, 1\]"),
+        (lambda f: _edited(f, 3, "noise_rate", np.nan), r"row 3: noise_rate=nan"),
+        (lambda f: _edited(f, 0, "estimator", np.nan), r"row 0: estimator=nan .* text"),
+        (lambda f: _edited(f, 0, "noise_type", 3), r"row 0: noise_type=3"),
+        (lambda f: _edited(f, 1, "noise_seed", np.inf), r"row 1: noise_seed=inf .* integer in"),
+        (lambda f: _edited(f, 1, "model_seed", -1), r"row 1: model_seed=-1"),
+        (lambda f: _edited(f, 1, "model_seed", "7"), r"row 1: model_seed='7'"),
+        (lambda f: _edited(f, 2, "config_fingerprint", np.nan), r"row 2: config_fingerprint=nan"),
+        (
+            lambda f: _duplicated(f, 2, test_score=f.loc[2, "test_score"] + 0.01),
+            r"two complete rows for the task \{'estimator': 'KNeighborsClassifier', "
+            r"'noise_type': 'symmetric', 'noise_rate': 0\.2, 'repeat': 0, 'fold': 0\} "
+            r"with different results: test_score=",
+        ),
+        (
+            lambda f: _duplicated(f, 0, n_flipped=f.loc[0, "n_flipped"] + 1),
+            r"two complete rows .* n_flipped=",
+        ),
+    ],
+    ids=[
+        "repeat 0.7",
+        "fold NaN",
+        "fold text",
+        "noise_rate text",
+        "noise_rate NaN",
+        "estimator NaN",
+        "noise_type number",
+        "seed inf",
+        "seed negative",
+        "seed text",
+        "fingerprint NaN",
+        "two scores for one fit",
+        "two counts for one fit",
+    ],
+)
+def test_resume_refuses_rows_it_cannot_trust(digits, saved_run, edit, err_msg):
+    X, y = digits
+    frame, kwargs = saved_run
+    with pytest.raises(ResumeMismatchError, match=err_msg):
+        noise_curve(KNeighborsClassifier(), X, y, resume_from=edit(frame), **kwargs)
+
+
+def test_resume_takes_a_fit_saved_twice_with_the_same_result_once(digits, saved_run):
+    X, y = digits
+    frame, kwargs = saved_run
+    # Saved twice (a rerun appended to its file), with other timings.
+    twice = _duplicated(frame, 1, fit_time=99.0)
+    rerun = []
+    resumed = noise_curve(
+        KNeighborsClassifier(), X, y, resume_from=twice, callback=rerun.append, **kwargs
+    ).frame
+    assert rerun == []
+    pd.testing.assert_frame_equal(resumed, frame)

@@ -298,7 +298,12 @@ def noise_curve(
         ``split_fingerprint`` or ``config_fingerprint`` differ from this
         run's raises :class:`ResumeMismatchError`: it comes from another
         ``random_state``, ``cv``, data set or model configuration. Rows of
-        tasks outside this run are ignored.
+        tasks outside this run are ignored. What no run writes is refused
+        with :class:`ResumeMismatchError` naming the row and column: text or
+        NaN in a task column, a fractional ``repeat`` or ``fold``, a seed
+        that is not an integer in [0, 2**31 - 1); so are two complete rows
+        of one fit with different results (the same fit saved twice is
+        taken once).
 
     Returns
     -------

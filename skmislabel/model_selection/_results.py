@@ -194,10 +194,12 @@ def config_fingerprint(pipeline):
 def reusable_rows(resume_from, tasks):
     """Rows of ``resume_from`` that finish tasks of this run, by task key.
 
-    A row is reused only when it is complete (scores and counts present, no
-    error) and was computed with this run's seeds and split; a complete row
-    of the same task with other seeds or another split raises
-    :class:`ResumeMismatchError`. Incomplete and failed rows are rerun.
+    Every row must name its task and seeds with values of the right type
+    (:func:`check_saved_row`). A row is reused only when it is complete
+    (scores and counts present, no error) and was computed with this run's
+    seeds, split and configuration; a complete row of the same task with
+    other ones, or two complete rows of one task with different results,
+    raise :class:`ResumeMismatchError`. Incomplete and failed rows are rerun.
     """
     if resume_from is None:
         return {}
@@ -213,18 +215,19 @@ def reusable_rows(resume_from, tasks):
         )
     expected = {task_key(task): task for task in tasks}
     reusable = {}
-    for row in resume_from.to_dict("records"):
+    for index, row in zip(resume_from.index, resume_from.to_dict("records")):
+        check_saved_row(row, f"resume_from row {index!r}")
         if not _is_complete(row):
             continue
         key = task_key(row)
+        row = {column: row.get(column, np.nan) for column in RESULT_COLUMNS}
+        row["error"] = ""
+        if key in reusable:
+            _check_same_result(reusable[key], row, key)
         if key not in expected:
             continue
         task = expected[key]
-        differing = [
-            column
-            for column in PROVENANCE_COLUMNS
-            if _provenance_value(row[column]) != _provenance_value(task[column])
-        ]
+        differing = [column for column in PROVENANCE_COLUMNS if row[column] != task[column]]
         if differing:
             raise ResumeMismatchError(
                 f"resume_from has a row for {dict(zip(TASK_COLUMNS, key))} computed "
@@ -234,17 +237,81 @@ def reusable_rows(resume_from, tasks):
                 "configuration); "
                 "start a new run or pass the matching settings."
             )
-        reusable[key] = {column: row.get(column, np.nan) for column in RESULT_COLUMNS}
-        reusable[key]["error"] = ""
+        reusable.setdefault(key, row)
     return reusable
 
 
-def _provenance_value(value):
-    # Seeds read back from a CSV may come as floats or strings.
-    try:
-        return int(float(value))
-    except (TypeError, ValueError):
-        return str(value)
+# What a fit computed: two saved rows of one fit must agree on all of them.
+_OUTCOME_COLUMNS = tuple(
+    column
+    for column in RESULT_COLUMNS
+    if column not in TASK_COLUMNS and column not in ("fit_time", "score_time", "error")
+)
+
+
+def _check_same_result(first, second, key):
+    """Two complete saved rows of one task: the same fit saved twice is
+    fine; different results cannot both be right, and neither is chosen."""
+    differing = [
+        column
+        for column in _OUTCOME_COLUMNS
+        if not (
+            first[column] == second[column] or (_is_nan(first[column]) and _is_nan(second[column]))
+        )
+    ]
+    if differing:
+        raise ResumeMismatchError(
+            f"resume_from has two complete rows for the task {dict(zip(TASK_COLUMNS, key))} "
+            "with different results: "
+            + ", ".join(f"{c}={first[c]!r} and {second[c]!r}" for c in differing)
+            + ". Keep the row to trust and drop the other, or rerun the task."
+        )
+
+
+def _is_nan(value):
+    return isinstance(value, numbers.Real) and np.isnan(value)
+
+
+def check_saved_row(row, where):
+    """Refuse a saved row whose task or seed columns hold what no fit
+    writes (text where a number goes, NaN, a fractional repeat, a seed out of
+    range), naming ``where`` (the row) and the column."""
+
+    def refuse(column, allowed):
+        raise ResumeMismatchError(
+            f"{where}: {column}={row[column]!r} is not a valid value; {column} must be "
+            f"{allowed}. The row was not written by noise_curve: fix or drop it."
+        )
+
+    for column in ("estimator", "noise_type", "split_fingerprint", "config_fingerprint"):
+        if not isinstance(row[column], str) or not row[column]:
+            refuse(column, "non-empty text")
+    rate = row["noise_rate"]
+    if not _is_real(rate) or not 0 <= rate <= 1:
+        refuse("noise_rate", "a number in [0, 1]")
+    for column in ("repeat", "fold"):
+        if not _is_integral(row[column]) or row[column] < 0:
+            refuse(column, "a non-negative integer")
+    for column in ("noise_seed", "model_seed"):
+        if not _is_integral(row[column]) or not 0 <= row[column] < SEED_BOUND:
+            refuse(column, f"an integer in [0, {SEED_BOUND})")
+    for column in (*PROVENANCE_COLUMNS, "repeat", "fold"):
+        if isinstance(row[column], numbers.Real):
+            # An integral float (a CSV column with an empty cell is read as
+            # floats) is the int it holds.
+            row[column] = int(row[column])
+
+
+def _is_real(value):
+    return (
+        isinstance(value, numbers.Real)
+        and not isinstance(value, (bool, np.bool_))
+        and bool(np.isfinite(value))
+    )
+
+
+def _is_integral(value):
+    return _is_real(value) and float(value).is_integer()
 
 
 def _is_complete(row):
