@@ -1,6 +1,7 @@
 """Tests for skmislabel/model_selection/: noise_curve and its results (_results.py)."""
 
 import io
+import pathlib
 import threading
 import time
 
@@ -8,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from joblib import parallel_config
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.cluster import KMeans
 from sklearn.datasets import load_digits
 from sklearn.exceptions import FitFailedWarning
@@ -19,13 +20,15 @@ from sklearn.pipeline import make_pipeline as make_sklearn_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.tree import DecisionTreeClassifier
 
-from skmislabel import LabelNoiseInjector
+from skmislabel import LabelNoiseInjector, make_pipeline
 from skmislabel.model_selection import (
     PROVENANCE_COLUMNS,
     RESULT_COLUMNS,
     TASK_COLUMNS,
     ResumeMismatchError,
+    config_fingerprint,
     noise_curve,
+    split_fingerprint,
 )
 
 # The columns that differ between two runs of the same fits.
@@ -608,3 +611,144 @@ def test_resume_takes_a_fit_saved_twice_with_the_same_result_once(digits, saved_
     ).frame
     assert rerun == []
     pd.testing.assert_frame_equal(resumed, frame)
+
+
+# -- config_fingerprint ---------------------------------------------------------
+
+IMAGES = pathlib.Path(__file__).resolve().parents[1] / "docs" / "images"
+
+
+def _fingerprint(estimator, injector=None):
+    return config_fingerprint(make_pipeline(injector or LabelNoiseInjector(0.2), estimator))
+
+
+def _matrix_injector(matrix):
+    return LabelNoiseInjector(
+        noise_type="transition_matrix", noise_rate=None, transition_matrix=matrix
+    )
+
+
+def test_the_fingerprint_hashes_a_large_matrix_by_its_content(monkeypatch):
+    labels = [f"class {k}" for k in range(40)]
+    T = pd.DataFrame(np.full((40, 40), 1 / 40), index=labels, columns=labels)
+    middle = T.copy()
+    middle.iloc[20, 19], middle.iloc[20, 20] = 0.0, 2 / 40  # rows still sum to 1
+    relabelled = T.rename(index={"class 20": "class 99"}, columns={"class 20": "class 99"})
+    fingerprints = [
+        _fingerprint(KNeighborsClassifier(), _matrix_injector(matrix))
+        for matrix in (T, middle, relabelled, T.to_numpy(), middle.to_numpy())
+    ]
+    assert len(set(fingerprints)) == len(fingerprints)
+    # Equal content, equal fingerprint, whatever the print options.
+    with np.printoptions(precision=1, threshold=10):
+        with pd.option_context("display.precision", 1, "display.max_rows", 4):
+            again = _fingerprint(KNeighborsClassifier(), _matrix_injector(T.copy()))
+    assert again == fingerprints[0]
+
+
+def _distance(a, b):
+    return np.abs(a - b).sum()
+
+
+def _other_distance(a, b):
+    return np.abs(a - b).max()
+
+
+class _Model(ClassifierMixin, BaseEstimator):
+    """A classifier as it was: one parameter."""
+
+    def __init__(self, depth=3):
+        self.depth = depth
+
+    def fit(self, X, y):
+        return self
+
+
+class _ModelLater(_Model):
+    """The same classifier after it gained a parameter, at a default that
+    does what it did before."""
+
+    def __init__(self, depth=3, smoothing=0.0):
+        self.depth = depth
+        self.smoothing = smoothing
+
+
+# The same class, later: the same name.
+_ModelLater.__name__ = _ModelLater.__qualname__ = _Model.__name__
+
+
+@pytest.mark.parametrize(
+    "first, second, same",
+    [
+        (
+            KNeighborsClassifier(metric=_distance),
+            KNeighborsClassifier(metric=_other_distance),
+            False,
+        ),
+        (KNeighborsClassifier(metric=_distance), KNeighborsClassifier(metric=_distance), True),
+        (KNeighborsClassifier(), KNeighborsClassifier(n_neighbors=5), True),
+        (KNeighborsClassifier(p=2), KNeighborsClassifier(p=2.0), False),
+        (KNeighborsClassifier(n_jobs=2), KNeighborsClassifier(n_jobs=None), True),
+        (_Model(depth=3), _ModelLater(depth=3), True),
+        (_Model(depth=3), _ModelLater(depth=3, smoothing=0.1), False),
+        (
+            make_sklearn_pipeline(StandardScaler(), KNeighborsClassifier()),
+            make_sklearn_pipeline(StandardScaler(with_mean=False), KNeighborsClassifier()),
+            False,
+        ),
+    ],
+    ids=[
+        "two functions",
+        "one function",
+        "a parameter at its default",
+        "an int and a float",
+        "n_jobs",
+        "a new parameter at its default",
+        "a new parameter set",
+        "a nested estimator's parameter",
+    ],
+)
+def test_what_the_fingerprint_tells_apart(first, second, same):
+    assert (_fingerprint(first) == _fingerprint(second)) is same
+
+
+def _lesson_model(label):
+    """The model benchmarks/noise_curve.py fitted for the records on file."""
+    from skmislabel import CNNClassifier
+    from skmislabel.cleaning import ConfidentLearningCleaner, NeighborhoodCleaner
+
+    cnn = CNNClassifier(epochs=5, batch_size=32)
+    cleaners = {"cnn+confident-learning": ConfidentLearningCleaner, "cnn+knn": NeighborhoodCleaner}
+    return cnn if label == "cnn" else make_pipeline(cleaners[label](), cnn)
+
+
+# A CNN is built but never fitted: every fit is on record.
+@pytest.mark.cnn
+@pytest.mark.parametrize("record", ["noise_curve", "cleaning_curve", "instance_noise_curve"])
+def test_the_runs_on_record_are_resumed_by_the_configuration_that_produced_them(record):
+    from skmislabel.datasets import load_mnist
+
+    saved = pd.read_csv(IMAGES / f"{record}.csv")
+    X, y = load_mnist(subset="all", return_X_y=True)
+    split = [(np.arange(15_000), np.arange(15_000, len(y)))]
+    assert set(saved["split_fingerprint"]) == {split_fingerprint(*split[0])}
+    for (label, noise_type), rows in saved.groupby(["estimator", "noise_type"]):
+        results = noise_curve(
+            _lesson_model(label),
+            X,
+            y,
+            noise_rates=sorted(rows["noise_rate"].unique()),
+            injector=LabelNoiseInjector(
+                noise_type=noise_type, flip_rate_std=0.1, noise_cv=5, pmd_type="I", n_neighbors=5
+            ),
+            cv=split,
+            n_repeats=rows["repeat"].nunique(),
+            random_state=0,
+            estimator_name=label,
+            resume_from=saved,
+            callback=lambda row: pytest.fail(f"a fit on record ran again: {row}"),
+        )
+        on_record = rows.sort_values(list(TASK_COLUMNS))
+        np.testing.assert_array_equal(
+            results.frame["test_score"], on_record["test_score"].to_numpy()
+        )

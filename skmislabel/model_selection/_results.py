@@ -6,14 +6,21 @@ rules here say what a row is (its task and provenance columns), which rows a
 resumed run may reuse, and how a configuration is fingerprinted.
 """
 
+import functools
 import hashlib
+import inspect
+import json
 import numbers
 import os
+import sys
+from collections.abc import Mapping
 
 import numpy as np
+import scipy.sparse as sp
 
 from .._noise_models import INSTANCE_OPTIONS
 from .._random import SEED_BOUND
+from ..noise import LabelNoiseInjector
 
 __all__ = [
     "DETECTION_COLUMNS",
@@ -59,15 +66,18 @@ RESULT_TYPES = {
 # Parameters that say how a fit is executed, not what it computes (random
 # states are recorded as seeds): left out of config_fingerprint, so that a
 # sweep can be resumed with another n_jobs.
-_EXECUTION_PARAMETERS = frozenset({"n_jobs", "verbose", "tf_threads", "random_state"})
+_EXECUTION_PARAMETERS = frozenset({"n_jobs", "verbose", "tf_threads", "random_state", "memory"})
 
 
 class ResumeMismatchError(ValueError):
     """A row passed to ``resume_from`` was computed with other settings.
 
-    Raised by :func:`noise_curve` when a resumed row's seeds or split
-    fingerprint differ from the ones this run would use for the same task:
-    reusing it would mix results of different experiments.
+    Raised by :func:`noise_curve` when a resumed row's seeds, split or
+    configuration fingerprint differ from the ones this run would use for
+    the same task (reusing it would mix results of different experiments),
+    when a row holds what no run writes (text or NaN in a task column, a
+    fractional repeat, a seed out of range), and when two complete rows of
+    one fit disagree.
     """
 
 
@@ -127,16 +137,29 @@ def split_fingerprint(train, test):
 def config_fingerprint(pipeline):
     """A short hash of what a noise-curve fit computes, its rate and seeds aside.
 
-    Hashes every parameter of ``pipeline`` (deep), except the injector's
-    ``noise_rate`` (a column of its own) and the parameters that only say how
-    a fit runs (``random_state``, ``n_jobs``, ``verbose``, ``tf_threads``),
-    and the instance-dependent types' options that the injector's noise type
-    ignores (``n_neighbors`` of a symmetric injector, say), so that these
-    options left the fingerprints of the class-conditional types as they were.
     Stored with every row of :func:`noise_curve`, so that rows of another
-    model configuration (other epochs, another noise type's options, ...)
-    are recognised when a run is resumed. Values without a stable text form
-    (objects printed with their memory address) count by their type only.
+    model configuration (other epochs, another transition matrix, another
+    noise type's options, ...) are recognised when a run is resumed. It
+    hashes the *values* of the parameters of ``pipeline`` and of every
+    estimator nested in it (arrays and DataFrames by their content, index and
+    columns included; floats exactly; functions and classes by their
+    qualified name; other objects by their type and text, or their type only
+    when their text holds a memory address), never their printout, so that a
+    large array's elided middle or ``np.set_printoptions`` change nothing.
+
+    Left out:
+
+    - the injector's ``noise_rate`` (a column of its own);
+    - the parameters that only say how a fit runs (``random_state``,
+      ``n_jobs``, ``verbose``, ``tf_threads``, ``memory``), so that a sweep
+      can be resumed with another ``n_jobs``;
+    - the options of the instance-dependent noise types that the injector's
+      noise type does not read (``n_neighbors`` of a symmetric injector, say);
+    - every parameter equal to its default: a parameter added to a class
+      later, at a default that does what the class did before, leaves the
+      fingerprints of earlier runs as they were. (The other side of this
+      rule: a changed default is not seen; the package versions of a run are
+      recorded by the benchmark beside its results.)
 
     Parameters
     ----------
@@ -149,6 +172,7 @@ def config_fingerprint(pipeline):
 
     Examples
     --------
+    >>> import numpy as np
     >>> from sklearn.neighbors import KNeighborsClassifier
     >>> from skmislabel import LabelNoiseInjector, make_pipeline
     >>> from skmislabel.model_selection import config_fingerprint
@@ -159,36 +183,148 @@ def config_fingerprint(pipeline):
     >>> config_fingerprint(five) == config_fingerprint(
     ...     make_pipeline(LabelNoiseInjector(0.1), KNeighborsClassifier(3)))
     False
+    >>> T = np.full((40, 40), 1 / 40)  # 1,600 entries: its repr elides the middle
+    >>> U = T.copy(); U[20, 19], U[20, 20] = 0, 2 / 40
+    >>> def injector(matrix):
+    ...     return LabelNoiseInjector(noise_type="transition_matrix",
+    ...                               noise_rate=None, transition_matrix=matrix)
+    >>> config_fingerprint(make_pipeline(injector(T), KNeighborsClassifier())) == (
+    ...     config_fingerprint(make_pipeline(injector(U), KNeighborsClassifier())))
+    False
     """
-    params = pipeline.get_params(deep=True)
-    noise_type = params.get("labelnoiseinjector__noise_type")
-    used = set(INSTANCE_OPTIONS.get(noise_type, ()))
-    ignored = {
-        f"labelnoiseinjector__{option}"
-        for options in INSTANCE_OPTIONS.values()
-        for option in options
-        if option not in used
-    }
-    described = []
-    for name, value in sorted(params.items()):
-        last = name.rsplit("__", 1)[-1]
-        if last in _EXECUTION_PARAMETERS or name == "labelnoiseinjector__noise_rate":
-            continue
-        if name in ignored or name.rsplit("__", 1)[0] in ignored:
-            continue
-        if name == "steps" or name.endswith("__steps"):
-            # The steps' parameters are listed one by one.
-            continue
-        if hasattr(value, "get_params"):
-            # A nested estimator: its parameters are listed on their own.
-            text = type(value).__qualname__
-        else:
-            text = repr(value)
-            if " at 0x" in text:
-                text = type(value).__qualname__
-        described.append(f"{name}={text}")
-    digest = hashlib.sha256("\n".join(described).encode())
-    return "sha256:" + digest.hexdigest()[:16]
+    swept = pipeline.steps[0][1] if getattr(pipeline, "steps", None) else None
+    structure = _Canonical(swept).value(pipeline)
+    # Hashed as JSON text defined here rather than with joblib.hash: the
+    # fingerprints are saved in files and compared across versions, and
+    # joblib.hash hashes pickles, whose bytes belong to Python and joblib.
+    text = json.dumps(structure, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+class _Canonical:
+    """Parameters as plain JSON values that say exactly what they hold."""
+
+    def __init__(self, swept):
+        # The injector whose noise_rate the sweep sets.
+        self.swept = swept
+
+    def value(self, value):
+        if value is None or isinstance(value, bool):
+            return value
+        if isinstance(value, str):
+            return str(value)
+        if isinstance(value, np.bool_):
+            return bool(value)
+        if isinstance(value, numbers.Integral):
+            return int(value)
+        if isinstance(value, numbers.Real):
+            # repr is the shortest text that reads back as the same float.
+            return ["float", repr(float(value))]
+        if isinstance(value, numbers.Complex):
+            return ["complex", repr(complex(value))]
+        if isinstance(value, bytes):
+            return ["bytes", value.hex()]
+        if hasattr(value, "get_params") and not isinstance(value, type):
+            return self.estimator(value)
+        if isinstance(value, np.ndarray):
+            return self.array(value)
+        pandas = sys.modules.get("pandas")  # nothing is a DataFrame before pandas is imported
+        if pandas is not None and isinstance(
+            value, (pandas.DataFrame, pandas.Series, pandas.Index)
+        ):
+            return self.pandas(value, pandas)
+        if sp.issparse(value):
+            csr = sp.csr_array(value, copy=True)
+            csr.sum_duplicates()
+            return [
+                "sparse",
+                list(csr.shape),
+                *(self.array(a) for a in (csr.data, csr.indices, csr.indptr)),
+            ]
+        if isinstance(value, (list, tuple)):
+            return [type(value).__name__, [self.value(item) for item in value]]
+        if isinstance(value, Mapping):
+            items = [[self.value(key), self.value(item)] for key, item in value.items()]
+            return ["dict", sorted(items, key=lambda pair: json.dumps(pair[0]))]
+        if isinstance(value, (set, frozenset)):
+            return ["set", sorted((self.value(item) for item in value), key=json.dumps)]
+        if isinstance(value, functools.partial):
+            return [
+                "partial",
+                self.value(value.func),
+                self.value(value.args),
+                self.value(value.keywords),
+            ]
+        if callable(value) and hasattr(value, "__qualname__"):
+            return ["callable", getattr(value, "__module__", None), value.__qualname__]
+        if callable(getattr(value, "get_config", None)):
+            # Keras objects (losses, optimizers, ...) describe themselves.
+            return ["config", type(value).__qualname__, self.value(value.get_config())]
+        text = repr(value)
+        return ["object", type(value).__qualname__, None if " at 0x" in text else text]
+
+    def array(self, array):
+        if array.dtype.hasobject:
+            return ["ndarray", "object", list(array.shape), [self.value(v) for v in array.ravel()]]
+        data = np.ascontiguousarray(array).tobytes()
+        return ["ndarray", array.dtype.str, list(array.shape), hashlib.sha256(data).hexdigest()]
+
+    def pandas(self, value, pandas):
+        if isinstance(value, pandas.Index):
+            return ["Index", self.value(value.to_numpy())]
+        if isinstance(value, pandas.Series):
+            return [
+                "Series",
+                self.value(value.name),
+                self.pandas(value.index, pandas),
+                self.value(value.to_numpy()),
+            ]
+        columns = [
+            self.value(value.iloc[:, position].to_numpy()) for position in range(value.shape[1])
+        ]
+        return [
+            "DataFrame",
+            self.pandas(value.columns, pandas),
+            self.pandas(value.index, pandas),
+            columns,
+        ]
+
+    def estimator(self, estimator):
+        defaults = _defaults(estimator)
+        ignored = set(_EXECUTION_PARAMETERS)
+        noise_type = (
+            getattr(estimator, "noise_type", None)
+            if isinstance(estimator, LabelNoiseInjector)
+            else None
+        )
+        if noise_type is not None:
+            used = set(INSTANCE_OPTIONS.get(noise_type, ()))
+            ignored |= {
+                option for options in INSTANCE_OPTIONS.values() for option in options
+            } - used
+        if estimator is self.swept:
+            ignored.add("noise_rate")
+        params = []
+        for name, value in sorted(estimator.get_params(deep=False).items()):
+            if name in ignored:
+                continue
+            described = self.value(value)
+            if name in defaults and described == self.value(defaults[name]):
+                continue
+            params.append([name, described])
+        # By class name, as the earlier fingerprints: a class moved to
+        # another module computes what it did.
+        return ["estimator", type(estimator).__qualname__, params]
+
+
+def _defaults(estimator):
+    """The default value of each parameter of ``estimator``'s ``__init__``."""
+    init = getattr(type(estimator).__init__, "deprecated_original", type(estimator).__init__)
+    try:
+        parameters = inspect.signature(init).parameters
+    except (TypeError, ValueError):
+        return {}
+    return {name: p.default for name, p in parameters.items() if p.default is not p.empty}
 
 
 def reusable_rows(resume_from, tasks):
