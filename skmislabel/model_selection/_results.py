@@ -22,18 +22,6 @@ from .._noise_models import INSTANCE_OPTIONS
 from .._random import SEED_BOUND
 from ..noise import LabelNoiseInjector
 
-__all__ = [
-    "DETECTION_COLUMNS",
-    "PROVENANCE_COLUMNS",
-    "RESULT_COLUMNS",
-    "RESULT_TYPES",
-    "TASK_COLUMNS",
-    "ResumeMismatchError",
-    "config_fingerprint",
-    "repeat_seeds",
-    "split_fingerprint",
-]
-
 # One row of a noise curve's tidy results; the first five name the task.
 TASK_COLUMNS = ("estimator", "noise_type", "noise_rate", "repeat", "fold")
 # What, besides the task, decides a row's numbers: a resumed row must match
