@@ -35,6 +35,7 @@ import numbers
 
 import joblib
 import numpy as np
+import pandas as pd
 
 from ._compat import CNN_EXTRA_MESSAGE
 
@@ -52,15 +53,17 @@ from sklearn.utils import ClassifierTags
 from sklearn.utils.validation import check_is_fitted
 
 from ._compat import Interval, StrOptions, check_scikeras_hooks, fit_context, import_private
-from ._image_shape import validate_images
+from ._image_shape import check_known_classes, validate_images
 from ._keras_runtime import (
+    canonical_order,
     clear_network_cache,
     seeded,
     set_tensorflow_threads,
     shared_network_for,
 )
 from ._network import build_lesson_network
-from ._random import draw_seed
+from ._random import SEED_BOUND, draw_seed
+from ._targets import _is_pandas
 from ._transition_estimation import estimate_transition_matrix
 from .losses import LOSSES, make_loss
 
@@ -73,7 +76,6 @@ check_scikeras_hooks(BaseWrapper)
 _PREDICT_BATCH_SIZE = 1024
 _LOSS = "sparse_categorical_crossentropy"
 _CORRECTED_LOSSES = ("forward", "backward")
-_SEED_BOUND = np.iinfo(np.int32).max
 
 
 class CNNClassifier(ClassifierMixin, BaseWrapper):
@@ -98,7 +100,7 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
     Parameters
     ----------
     filters : int, default=32
-        Convolution filters per block.
+        Convolution filters per block. The other parameters are keyword-only.
     kernel_size : int or tuple of 2 ints, default=3
         Convolution window.
     pool_size : int or tuple of 2 ints, default=2
@@ -122,7 +124,10 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
         ``"forward"`` and ``"backward"`` need
         ``loss__transition_matrix``: a known ``T[i, j] = P(noisy = j | true
         = i)`` with rows and columns in the order of ``classes_`` (for
-        example an injector's ``transition_matrix_``), or ``"estimate"``:
+        example an injector's ``transition_matrix_``), a DataFrame of it
+        labelled by the classes (aligned to ``classes_`` by its index and
+        columns, as :func:`~skmislabel.flip_labels` aligns one), or
+        ``"estimate"``:
         the network is first trained with cross-entropy, ``T`` is estimated
         from its predictions on the training data
         (:func:`skmislabel.noise.estimate_transition_matrix`, the anchor
@@ -246,6 +251,7 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
     def __init__(
         self,
         filters=32,
+        *,
         kernel_size=3,
         pool_size=2,
         n_conv_blocks=1,
@@ -367,7 +373,7 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
             optimizer.learning_rate = self.learning_rate
         model.compile(
             optimizer=optimizer,
-            loss=self._training_loss(),
+            loss=compile_kwargs["loss"],
             metrics=compile_kwargs.get("metrics"),
             steps_per_execution=self.steps_per_execution,
         )
@@ -377,8 +383,8 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
 
     def _get_compile_kwargs(self):
         # SciKeras's version reads the loss from get_params(); here the loss
-        # is fixed, so the optimizer and metrics are routed the same way and
-        # the loss is added.
+        # is built from ``loss`` and its parameters (once per network, for
+        # _keras_build_fn), the optimizer and metrics routed as SciKeras does.
         get_metric_class, get_optimizer_class, route_params, to_classes, unflatten_params = (
             import_private("scikeras._utils", name)
             for name in (
@@ -402,19 +408,24 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
         metrics = instantiate("metrics", self.metrics, get_metric_class, strict=False)
         if metrics is not None and not isinstance(metrics, (dict, list)):
             metrics = [metrics]
+        loss = self._training_loss()
+        # The T the network is corrected with, in classes_ order.
+        self._built_transition_matrix = getattr(loss, "transition_matrix", None)
         return {
             **route_params(params, destination="compile", pass_filter=set()),
             "optimizer": instantiate("optimizer", self.optimizer, get_optimizer_class, True),
-            "loss": self._training_loss(),
+            "loss": loss,
             "metrics": metrics,
         }
 
-    def _loss_parameters(self):
-        prefix = "loss__"
+    def _prefixed_loss_parameters(self):
         return {
-            name[len(prefix) :]: value
-            for name, value in self.get_params().items()
-            if name.startswith(prefix)
+            name: value for name, value in self.get_params().items() if name.startswith("loss__")
+        }
+
+    def _loss_parameters(self):
+        return {
+            name[len("loss__") :]: value for name, value in self._prefixed_loss_parameters().items()
         }
 
     def _training_loss(self):
@@ -426,13 +437,23 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
         if self.loss in _CORRECTED_LOSSES:
             parameters.pop("percentile", None)
             parameters["transition_matrix"] = self._correction_matrix
+            # A DataFrame is aligned to classes_ by its labels, in the loss.
+            parameters["classes"] = self.classes_
             shape = np.shape(self._correction_matrix)
-            if shape != (self.n_classes_, self.n_classes_):
+            if not _is_pandas(self._correction_matrix, "DataFrame") and shape != (
+                self.n_classes_,
+                self.n_classes_,
+            ):
                 raise ValueError(
                     f"loss__transition_matrix must have shape (n_classes, n_classes) = "
                     f"({self.n_classes_}, {self.n_classes_}), rows and columns in the order "
-                    f"of classes_ {self.classes_.tolist()}; got shape {shape}."
+                    f"of classes_ {self.classes_.tolist()} (or be a DataFrame labelled by "
+                    f"them); got shape {shape}."
                 )
+        return self._make_loss(parameters)
+
+    def _make_loss(self, parameters):
+        """``make_loss(self.loss, **parameters)``, its errors naming the estimator."""
         try:
             return make_loss(self.loss, **parameters)
         except (TypeError, ValueError) as exc:
@@ -444,6 +465,12 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
         """The ``T`` of a corrected loss: the one given, or one estimated by
         a first network trained on the same data with cross-entropy."""
         parameters = self._loss_parameters()
+        if "classes" in parameters:
+            raise TypeError(
+                f"{type(self).__name__} sets the loss's classes to its classes_; "
+                "loss__classes cannot be given (a DataFrame loss__transition_matrix is "
+                "aligned to classes_ by its labels)."
+            )
         if self.loss not in _CORRECTED_LOSSES:
             return None
         transition_matrix = parameters.get("transition_matrix")
@@ -465,7 +492,7 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
                 "loss__transition_matrix='estimate'."
             )
         if not is_estimate:
-            return np.asarray(transition_matrix, dtype=np.float64)
+            return transition_matrix
         if self.warm_start and self.initialized_ and hasattr(self, "transition_matrix_"):
             return self.transition_matrix_
         # Every other loss parameter is checked now, not after the first
@@ -478,12 +505,13 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
         ):
             raise ValueError(f"loss__percentile must be a number in (0, 100]; got {percentile!r}.")
         parameters["transition_matrix"] = np.eye(2)
-        try:
-            make_loss(self.loss, **parameters)
-        except (TypeError, ValueError) as exc:
-            raise type(exc)(
-                f"{type(self).__name__}(loss={self.loss!r}), invalid loss__ parameter: {exc}"
-            ) from exc
+        self._make_loss(parameters)
+        n_classes = len(np.unique(validate_images(self, None, y, reset=False)[1]))
+        if n_classes < 2:
+            raise ValueError(
+                f"loss__transition_matrix='estimate' estimates how the labels of each class "
+                f"flip to the others, which needs at least 2 classes in y; got {n_classes}."
+            )
         # With an int random_state this first network is exactly
         # CNNClassifier(loss="cross_entropy") of the same settings.
         params = {
@@ -493,7 +521,10 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
         }
         params.update(loss="cross_entropy", warm_start=False)
         noisy_model = type(self)(**params).fit(X, y, sample_weight=sample_weight, **fit_kwargs)
-        return estimate_transition_matrix(noisy_model.predict_proba(X), percentile=percentile)
+        estimate = estimate_transition_matrix(noisy_model.predict_proba(X), percentile=percentile)
+        # Labelled by the first network's classes, so that the loss aligns it
+        # to this one's like any DataFrame T.
+        return pd.DataFrame(estimate, index=noisy_model.classes_, columns=noisy_model.classes_)
 
     def _check_model_compatibility(self, y):
         # SciKeras compares self.loss with the compiled loss by Keras name;
@@ -530,11 +561,23 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
         if non_finite_loss.epoch is not None:
             # The network's weights are now NaN or infinite: every prediction
             # would be the same class, a silent wrong answer.
+            loss = self.model_.loss
             del self.model_
-            raise ValueError(
+            became = (
                 f"{type(self).__name__}: the training loss became {non_finite_loss.loss} "
                 f"in epoch {non_finite_loss.epoch + 1}, so the network's weights are no "
-                "longer finite. The usual cause is badly scaled input: X ranges from "
+                "longer finite."
+            )
+            if not _is_finite_on_probabilities(loss, self.n_classes_):
+                loss_settings = {"loss": self.loss, **self._prefixed_loss_parameters()}
+                settings = ", ".join(f"{name}={value!r}" for name, value in loss_settings.items())
+                raise ValueError(
+                    f"{became} The loss is the cause: {settings} is not finite even on "
+                    "valid predicted probabilities. Choose loss parameters within float32's "
+                    "range (about 3.4e38)."
+                )
+            raise ValueError(
+                f"{became} The usual cause is badly scaled input: X ranges from "
                 f"{float(np.min(X)):.3g} to {float(np.max(X)):.3g}; scale pixels to "
                 "about [0, 1] (for example X / 255). A too large learning_rate is "
                 "the other common cause."
@@ -573,7 +616,8 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
         shared = shared_network_for(own_model)
         with shared.lock:
             shared.model.set_weights(own_model.get_weights())
-            self.model_ = shared.model
+            # SciKeras validates and encodes X, then calls model_.predict.
+            self.model_ = _CanonicalOrderPredictor(shared.model)
             try:
                 return super()._predict_raw(X, **kwargs)
             finally:
@@ -642,8 +686,10 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
             )
 
     def _set_transition_matrix(self):
-        if self.loss in _CORRECTED_LOSSES:
-            self.transition_matrix_ = np.array(self._correction_matrix, dtype=np.float64)
+        # Read from the loss the network was built with (a warm start keeps it).
+        built = getattr(self, "_built_transition_matrix", None)
+        if self.loss in _CORRECTED_LOSSES and built is not None:
+            self.transition_matrix_ = np.array(built, dtype=np.float64)
         elif hasattr(self, "transition_matrix_"):
             del self.transition_matrix_
 
@@ -686,12 +732,13 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
             self._loss_signature = self._current_loss_signature()
         else:
             self._check_loss_unchanged()
+            check_known_classes(self, y)
         # Each epoch's shuffling is seeded from the network's seed
         # and its number, so that epoch-by-epoch training is reproducible.
         seed = None
         n_partial_fits = getattr(self, "_n_partial_fits", 0)
         if self._network_seed is not None:
-            seed = (self._network_seed + n_partial_fits) % _SEED_BOUND
+            seed = (self._network_seed + n_partial_fits) % SEED_BOUND
         with seeded(seed):
             super().partial_fit(X, y, sample_weight=sample_weight, **kwargs)
         self._n_partial_fits = n_partial_fits + 1
@@ -741,6 +788,40 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
         if hasattr(self, "predict__batch_size"):
             return {}
         return {"batch_size": max(self.batch_size, _PREDICT_BATCH_SIZE)}
+
+
+class _CanonicalOrderPredictor:
+    """A network's ``predict`` on the rows in an order set by their values
+    alone, so that reordering X only reorders the probabilities (see
+    :func:`~skmislabel._keras_runtime.canonical_order`)."""
+
+    def __init__(self, model):
+        self.model = model
+
+    def predict(self, x, **kwargs):
+        order = canonical_order(x)
+        proba = self.model.predict(x[order], **kwargs)
+        unordered = np.empty_like(proba)
+        unordered[order] = proba
+        return unordered
+
+
+def _is_finite_on_probabilities(loss, n_classes):
+    """Whether ``loss`` is finite on valid softmax outputs: uniform, confident
+    and right, confident and wrong. Keras's own loss by name always is."""
+    if isinstance(loss, str):
+        return True
+    labels = np.tile(np.arange(n_classes), 3)
+    confident = np.full((n_classes, n_classes), 0.01 / max(n_classes - 1, 1))
+    np.fill_diagonal(confident, 0.99)
+    probabilities = np.concatenate(
+        [
+            np.full((n_classes, n_classes), 1 / n_classes),
+            confident,
+            np.roll(confident, 1, axis=1),
+        ]
+    ).astype(np.float32)
+    return bool(np.isfinite(float(loss(labels, probabilities))))
 
 
 class _NonFiniteLossGuard(keras.callbacks.Callback):

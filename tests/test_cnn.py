@@ -564,3 +564,118 @@ def test_partial_fit_validates_and_keeps_the_loss_it_was_built_with(digits):
     # A new network may take any loss.
     warm.set_params(warm_start=False).fit(X[:100], y[:100])
     assert type(warm.model_.loss).__name__ == "SymmetricCrossEntropy"
+
+
+# --------------------------------------------------------------------------
+# Issue 19: hardening
+# --------------------------------------------------------------------------
+def _three_classes(digits, n_samples=300):
+    X, y = digits
+    keep = np.flatnonzero(y < 3)[:n_samples]
+    return X[keep], np.array([3, 7, 11])[y[keep]]
+
+
+def test_a_dataframe_transition_matrix_is_aligned_to_classes_by_its_labels(digits):
+    X, y = _three_classes(digits)
+    classes = [3, 7, 11]
+    transition_matrix = np.array([[0.8, 0.1, 0.1], [0.3, 0.6, 0.1], [0.0, 0.2, 0.8]])
+    frame = pd.DataFrame(transition_matrix, index=classes, columns=classes)
+    reordered = frame.loc[[11, 3, 7], [7, 11, 3]]
+    params = dict(**SMALL, loss="forward", random_state=0)
+    by_position = CNNClassifier(**params, loss__transition_matrix=transition_matrix).fit(X, y)
+    by_label = CNNClassifier(**params, loss__transition_matrix=reordered).fit(X, y)
+    np.testing.assert_array_equal(by_label.transition_matrix_, transition_matrix)
+    np.testing.assert_array_equal(by_label.predict_proba(X), by_position.predict_proba(X))
+    assert by_label.get_params()["loss__transition_matrix"] is reordered  # not modified
+
+
+@pytest.mark.parametrize(
+    "frame, message",
+    [
+        (pd.DataFrame(np.eye(3), index=list("xyz"), columns=list("xyz")), "unknown labels"),
+        (pd.DataFrame(np.eye(3), index=[3, 7, 12], columns=[3, 7, 12]), r"lack \[11\]"),
+        (pd.DataFrame(np.eye(3), index=[3, 7, 7], columns=[3, 7, 11]), "repeat labels"),
+        (pd.DataFrame(np.eye(4), index=[3, 7, 11, 5], columns=[3, 7, 11, 5]), r"unknown .*\[5\]"),
+    ],
+    ids=["labels x, y, z", "missing", "repeated", "extra"],
+)
+def test_a_dataframe_transition_matrix_of_other_classes_is_refused(digits, frame, message):
+    X, y = _three_classes(digits, 60)
+    clf = CNNClassifier(**SMALL, loss="backward", loss__transition_matrix=frame)
+    with pytest.raises(
+        ValueError, match=r"invalid loss__ parameter: transition_matrix.*" + message
+    ):
+        clf.fit(X, y)
+
+
+def test_loss_classes_cannot_be_given(digits):
+    X, y = _three_classes(digits, 60)
+    clf = CNNClassifier(**SMALL, loss="forward", loss__transition_matrix=np.eye(3))
+    with pytest.raises(TypeError, match="loss__classes cannot be given"):
+        clf.set_params(loss__classes=[3, 7, 11]).fit(X, y)
+
+
+def test_estimate_on_one_class_fails_before_any_training(digits, monkeypatch):
+    X, _ = digits
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("a network was trained")
+
+    monkeypatch.setattr(CNNClassifier, "_fit_keras_model", no_training)
+    clf = CNNClassifier(**SMALL, loss="forward", loss__transition_matrix="estimate")
+    with pytest.raises(ValueError, match=r"loss__transition_matrix='estimate'.*at least 2 classes"):
+        clf.fit(X[:50], np.full(50, 4))
+
+
+def test_partial_fit_names_a_new_class(digits):
+    X, y = digits
+    clf = CNNClassifier(**SMALL, random_state=0).partial_fit(X[:100], y[:100] % 2)
+    message = r"y has labels \[2, 3\] that CNNClassifier was not built for.*classes=all_classes"
+    with pytest.raises(ValueError, match=message):
+        clf.partial_fit(X[:100], y[:100] % 4)
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered in cast:RuntimeWarning")
+def test_a_loss_that_is_not_finite_is_named_as_the_cause(digits):
+    X, y = digits
+    clf = CNNClassifier(**SMALL, loss="sce", loss__beta=1e300, random_state=0)
+    with pytest.raises(ValueError, match="became .* The loss is the cause: loss='sce'") as info:
+        clf.fit(X[:100], y[:100])
+    assert "loss__beta=1e+300" in str(info.value)
+    assert "badly scaled" not in str(info.value)
+
+
+def test_predict_proba_is_independent_of_the_order_of_the_samples(digits):
+    # Predicted in an order set by the images alone: exactly, on any CPU
+    # (oneDNN restricted to AVX2 computes a row differently by its position).
+    X, y = digits
+    clf = CNNClassifier(**SMALL, random_state=0).fit(X[:200], y[:200])
+    proba = clf.predict_proba(X[:300])
+    for seed in range(3):
+        order = np.random.default_rng(seed).permutation(300)
+        np.testing.assert_array_equal(clf.predict_proba(X[:300][order]), proba[order])
+    frame = pd.DataFrame(X[:300]).iloc[::-1]
+    np.testing.assert_array_equal(clf.predict_proba(frame), proba[::-1])
+
+
+def test_parameters_after_filters_are_keyword_only():
+    assert CNNClassifier(16).filters == 16
+    with pytest.raises(TypeError):
+        CNNClassifier(16, 5)
+
+
+def test_the_loss_is_built_once_per_network(digits, monkeypatch):
+    import skmislabel.cnn
+
+    X, y = digits
+    calls = []
+    make_loss = skmislabel.cnn.make_loss
+
+    def counting_make_loss(*args, **kwargs):
+        calls.append(args)
+        return make_loss(*args, **kwargs)
+
+    monkeypatch.setattr(skmislabel.cnn, "make_loss", counting_make_loss)
+    clf = CNNClassifier(**{**SMALL, "epochs": 1}, loss="gce", random_state=0).fit(X[:64], y[:64])
+    assert len(calls) == 1
+    assert clf.model_.loss.q == 0.7
