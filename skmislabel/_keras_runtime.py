@@ -214,10 +214,10 @@ def clear_network_cache():
 def canonical_order(images):
     """An order of the rows of ``images`` that depends on their values only.
 
-    A batched network computes a row with kernels chosen by its position in
-    the batch (oneDNN's AVX2 matrix products handle the rows left over by
-    the last block of 8 another way), so the same image can get
-    probabilities a few float32 ulps apart at two positions. Predicting the
+    A batched network may compute a row differently by its position in the
+    batch (measured with TensorFlow's oneDNN kernels restricted to AVX2, as
+    on a CPU without AVX-512: the same image gets probabilities up to 1.2e-7
+    apart at two positions). Predicting the
     rows in this order, sorted by their bytes, gives every permutation of
     the same rows the same batches, hence identical probabilities on any
     CPU; scikit-learn's estimator checks compare predictions on permuted
