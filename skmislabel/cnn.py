@@ -147,10 +147,20 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
         Fraction of the training data held out (the last samples, as Keras
         does) to compute ``val_loss``.
     early_stopping : bool, default=False
-        Stop when ``val_loss`` has not improved for ``n_iter_no_change``
-        epochs and restore the best weights. Needs ``validation_split > 0``.
-    n_iter_no_change : int, default=2
-        Patience of early stopping, in epochs.
+        As in :class:`~sklearn.neural_network.MLPClassifier`: hold out a
+        stratified ``validation_fraction`` of the training data, stop when
+        the accuracy on it has not improved for ``n_iter_no_change`` epochs,
+        and restore the weights of the epoch where it was best. The accuracy
+        is measured on the labels as given, noisy ones if y is noisy: a
+        network fits the correctly labelled majority before it memorizes the
+        flipped labels, so the best epoch on noisy held-out labels tends to
+        be close to the best on clean ones (measured in the user guide's
+        :ref:`cnn`). ``partial_fit`` ignores it.
+    validation_fraction : float in (0, 1), default=0.1
+        Share of the training data held out for early stopping (at least
+        one sample per class).
+    n_iter_no_change : int, default=10
+        Epochs without a better validation accuracy before early stopping.
     image_shape : tuple of 2 or 3 ints, default=None
         ``(height, width[, channels])`` that each row of X is reshaped to; one
         entry may be -1, as in :func:`numpy.reshape`. None infers a square
@@ -198,6 +208,15 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
         The trained network.
     history_ : dict
         Per-epoch ``loss`` (and ``val_loss``, metrics) from Keras.
+    n_iter_ : int
+        Epochs the network has been trained since it was built (``fit``
+        without ``warm_start`` builds a new one).
+    validation_scores_ : list of float or None
+        With ``early_stopping``: the held-out accuracy after each epoch of
+        the last fit. None otherwise.
+    best_validation_score_ : float or None
+        With ``early_stopping``: the best of ``validation_scores_``, that of
+        the restored weights. None otherwise.
     transition_matrix_ : ndarray of shape (n_classes, n_classes)
         With ``loss="forward"`` or ``"backward"``: the ``T`` the loss was
         corrected with, given or estimated.
@@ -239,6 +258,7 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
         "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
         "validation_split": [Interval(numbers.Real, 0, 1, closed="left")],
         "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(numbers.Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(numbers.Integral, 1, None, closed="left")],
         "image_shape": [tuple, list, None],
         "steps_per_execution": [Interval(numbers.Integral, 1, None, closed="left")],
@@ -263,7 +283,8 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
         batch_size=32,
         validation_split=0.0,
         early_stopping=False,
-        n_iter_no_change=2,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
         image_shape=None,
         steps_per_execution=32,
         tf_threads=None,
@@ -298,6 +319,7 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
         self.loss = loss
         self.learning_rate = learning_rate
         self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
         self.image_shape = image_shape
         self.steps_per_execution = steps_per_execution
@@ -539,25 +561,31 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
         self._network_is_new = True
         return super()._build_keras_model()
 
-    def _initialize_callbacks(self):
-        super()._initialize_callbacks()
-        if self.early_stopping:
-            self._fit_callbacks = [
-                *self._fit_callbacks,
-                keras.callbacks.EarlyStopping(
-                    monitor="val_loss", patience=self.n_iter_no_change, restore_best_weights=True
-                ),
-            ]
-
     def _fit_keras_model(self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs):
         non_finite_loss = _NonFiniteLossGuard()
-        self._fit_callbacks = [*self._fit_callbacks, non_finite_loss]
+        monitors = [non_finite_loss]
+        validation = getattr(self, "_validation_data", None)
+        if validation is not None:
+            images = validate_images(self, validation[0], reset=False)[0]
+            best_epoch = _BestValidationAccuracy(
+                images,
+                np.searchsorted(self.classes_, validation[1]),
+                patience=self.n_iter_no_change,
+                batch_size=max(self.batch_size, _PREDICT_BATCH_SIZE),
+            )
+            monitors.insert(0, best_epoch)
+        n_iter = 0 if self._network_is_new else getattr(self, "n_iter_", 0)
+        self._fit_callbacks = [*self._fit_callbacks, *monitors]
         try:
             self._fit_shared_network(
                 X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs
             )
         finally:
-            self._fit_callbacks = [c for c in self._fit_callbacks if c is not non_finite_loss]
+            self._fit_callbacks = [c for c in self._fit_callbacks if c not in monitors]
+        self.n_iter_ = n_iter + non_finite_loss.n_epochs
+        if validation is not None:
+            self.validation_scores_ = best_epoch.scores
+            self.best_validation_score_ = best_epoch.best_score
         if non_finite_loss.epoch is not None:
             # The network's weights are now NaN or infinite: every prediction
             # would be the same class, a silent wrong answer.
@@ -646,15 +674,16 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
         -------
         self : CNNClassifier
         """
-        if self.early_stopping and self.validation_split == 0:
-            raise ValueError(
-                "early_stopping=True monitors val_loss, which needs validation_split "
-                "> 0; got validation_split=0.0."
-            )
         if self.tf_threads is not None:
             set_tensorflow_threads(self.tf_threads)
         if self.warm_start and self.initialized_:
             self._check_loss_unchanged()
+        self.validation_scores_ = self.best_validation_score_ = None
+        self._validation_data = None
+        if self.early_stopping:
+            X, y, sample_weight, self._validation_data = self._hold_out_validation(
+                X, y, sample_weight
+            )
         self._correction_matrix = self._resolve_correction_matrix(X, y, sample_weight, kwargs)
         if not (self.warm_start and self.initialized_):
             # A new network: the classes come from this y (the target
@@ -664,13 +693,47 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
         # Initial weights come from this seed (or fresh entropy), the rest of
         # the randomness (shuffling, dropout order) from the seeded globals.
         self._network_seed = seed
-        with seeded(seed):
-            super().fit(X, y, sample_weight=sample_weight, **kwargs)
+        try:
+            with seeded(seed):
+                super().fit(X, y, sample_weight=sample_weight, **kwargs)
+        finally:
+            self._validation_data = None
         self._n_partial_fits = 0
         if not (self.warm_start and getattr(self, "_loss_signature", None)):
             self._loss_signature = self._current_loss_signature()
         self._set_transition_matrix()
         return self
+
+    def _hold_out_validation(self, X, y, sample_weight):
+        """The training part of (X, y, sample_weight) and the stratified,
+        held-out ``(X, y)`` of early stopping."""
+        from sklearn.model_selection import train_test_split
+
+        labels = validate_images(self, None, y, reset=False)[1]
+        classes, counts = np.unique(labels, return_counts=True)
+        if counts.min() < 2:
+            raise ValueError(
+                f"early_stopping=True holds out a stratified validation_fraction="
+                f"{self.validation_fraction} of y, which needs at least 2 samples of every "
+                f"class; class {classes[np.argmin(counts)].item()!r} has 1."
+            )
+        arrays = [X, labels] if sample_weight is None else [X, labels, sample_weight]
+        try:
+            parts = train_test_split(
+                *arrays,
+                test_size=self.validation_fraction,
+                stratify=labels,
+                random_state=draw_seed(self.random_state),
+            )
+        except ValueError as exc:
+            raise ValueError(
+                f"early_stopping=True cannot hold out validation_fraction="
+                f"{self.validation_fraction} of the {len(labels)} samples, stratified by "
+                f"class: {exc}"
+            ) from exc
+        X_train, X_held_out, y_train, y_held_out = parts[:4]
+        weights_train = parts[4] if sample_weight is not None else None
+        return X_train, y_train, weights_train, (X_held_out, y_held_out)
 
     def _current_loss_signature(self):
         return joblib.hash((self.loss, self._loss_parameters()))
@@ -729,6 +792,7 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
             self.classes_ = None if classes is None else np.unique(classes)
             self._network_seed = draw_seed(self.random_state)
             self._n_partial_fits = 0
+            self.validation_scores_ = self.best_validation_score_ = None
             self._loss_signature = self._current_loss_signature()
         else:
             self._check_loss_unchanged()
@@ -833,9 +897,45 @@ class _NonFiniteLossGuard(keras.callbacks.Callback):
         super().__init__()
         self.epoch = None
         self.loss = None
+        self.n_epochs = 0
 
     def on_epoch_end(self, epoch, logs=None):
+        self.n_epochs += 1
         loss = (logs or {}).get("loss")
         if loss is not None and not math.isfinite(float(loss)):
             self.epoch, self.loss = epoch, float(loss)
             self.model.stop_training = True
+
+
+class _BestValidationAccuracy(keras.callbacks.Callback):
+    """Early stopping on the accuracy of held-out samples, as MLPClassifier
+    does: stop after ``patience`` epochs without a better accuracy, then
+    restore the weights of the best epoch (the first of equals)."""
+
+    def __init__(self, images, codes, *, patience, batch_size):
+        super().__init__()
+        self.images = images
+        self.codes = codes
+        self.patience = patience
+        self.batch_size = batch_size
+        self.scores = []
+        self.best_score = -np.inf
+        self.best_weights = None
+        self.epochs_without_improvement = 0
+
+    def on_epoch_end(self, epoch, logs=None):
+        proba = self.model.predict(self.images, batch_size=self.batch_size, verbose=0)
+        score = float(np.mean(np.argmax(proba, axis=1) == self.codes))
+        self.scores.append(score)
+        if score > self.best_score:
+            self.best_score = score
+            self.best_weights = self.model.get_weights()
+            self.epochs_without_improvement = 0
+        else:
+            self.epochs_without_improvement += 1
+            if self.epochs_without_improvement >= self.patience:
+                self.model.stop_training = True
+
+    def on_train_end(self, logs=None):
+        if self.best_weights is not None:
+            self.model.set_weights(self.best_weights)

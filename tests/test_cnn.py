@@ -22,7 +22,13 @@ from sklearn.model_selection import GridSearchCV, StratifiedKFold, check_cv, cro
 from sklearn.utils import get_tags
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skmislabel import CNNClassifier, LabelNoiseInjector, _keras_runtime, make_pipeline
+from skmislabel import (
+    CNNClassifier,
+    LabelNoiseInjector,
+    _keras_runtime,
+    flip_labels,
+    make_pipeline,
+)
 from skmislabel.cnn import clear_network_cache
 
 pytestmark = pytest.mark.cnn
@@ -128,8 +134,16 @@ def test_bad_input_errors(digits):
         clf.predict(X[:5, :49])
     with pytest.raises(ValueError, match="Unknown label type"):
         CNNClassifier(epochs=1).fit(X[:50], np.linspace(0, 1, 50))
-    with pytest.raises(ValueError, match="early_stopping=True monitors val_loss"):
-        CNNClassifier(epochs=1, early_stopping=True).fit(X[:50], y[:50])
+    one_of_class_9 = y[:50] % 5
+    one_of_class_9[0] = 9
+    with pytest.raises(ValueError, match="at least 2 samples of every class; class 9 has 1"):
+        CNNClassifier(epochs=1, early_stopping=True).fit(X[:50], one_of_class_9)
+    with pytest.raises(ValueError, match="cannot hold out validation_fraction=0.05 of the 50"):
+        CNNClassifier(epochs=1, early_stopping=True, validation_fraction=0.05).fit(
+            X[:50], y[:50] % 5
+        )
+    with pytest.raises(ValueError, match="'validation_fraction' parameter"):
+        CNNClassifier(epochs=1, early_stopping=True, validation_fraction=1.0).fit(X[:50], y[:50])
     with pytest.raises(ValueError, match="'dropout' parameter"):
         CNNClassifier(dropout=1.0).fit(X[:50], y[:50])
 
@@ -143,14 +157,32 @@ def test_dataframe_input_records_feature_names(digits):
         clf.predict(X[:5])
 
 
-def test_early_stopping_uses_validation_loss(digits):
+def test_early_stopping_on_held_out_noisy_labels_restores_the_best_epoch(digits):
     X, y = digits
-    params = {**SMALL, "epochs": 30, "learning_rate": 0.05}
-    clf = CNNClassifier(
-        **params, validation_split=0.2, early_stopping=True, n_iter_no_change=1, random_state=0
-    ).fit(X, y)
-    assert "val_loss" in clf.history_
-    assert len(clf.history_["loss"]) < 30
+    noisy, _ = flip_labels(y[:400], noise_rate=0.5, random_state=0)
+    params = dict(**{**SMALL, "epochs": 30}, early_stopping=True, random_state=0)
+    clf = CNNClassifier(**params, n_iter_no_change=2).fit(X[:400], noisy)
+    scores = clf.validation_scores_
+    best_epoch = int(np.argmax(scores))
+    assert clf.best_validation_score_ == max(scores)
+    # Stopped 2 epochs after the best one, long before 30.
+    assert clf.n_iter_ == len(scores) == best_epoch + 1 + 2 < 30
+    assert len(clf.history_["loss"]) == clf.n_iter_
+    # The weights are the best epoch's: what a fit stopped there ends with.
+    short = CNNClassifier(**{**params, "epochs": best_epoch + 1}).fit(X[:400], noisy)
+    assert short.validation_scores_ == scores[: best_epoch + 1]
+    np.testing.assert_array_equal(short.predict_proba(X[400:]), clf.predict_proba(X[400:]))
+
+
+def test_without_early_stopping_every_epoch_runs_and_no_score_is_kept(digits):
+    X, y = digits
+    clf = CNNClassifier(**SMALL, random_state=0).fit(X[:100], y[:100])
+    assert clf.n_iter_ == SMALL["epochs"]
+    assert clf.validation_scores_ is None and clf.best_validation_score_ is None
+    clf.set_params(warm_start=True).fit(X[:100], y[:100])
+    assert clf.n_iter_ == 2 * SMALL["epochs"]
+    clf.partial_fit(X[:100], y[:100])
+    assert clf.n_iter_ == 2 * SMALL["epochs"] + 1
 
 
 # --------------------------------------------------------------------------
