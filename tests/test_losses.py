@@ -227,6 +227,17 @@ def test_labels_outside_0_to_k_are_refused_inside_a_compiled_model():
         model.fit(X, np.arange(8) % 5, epochs=1, verbose=0)
 
 
+def test_labels_outside_0_to_k_make_the_loss_nan_where_assertions_are_dropped():
+    # XLA drops TensorFlow's assertions: the loss is NaN instead, never a
+    # finite made-up number (CNNClassifier stops on a NaN loss).
+    pytest.importorskip("tensorflow", reason=CNN_EXTRA_MESSAGE)
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(4, activation="softmax")])
+    model.compile(loss=GeneralizedCrossEntropy(), optimizer="sgd", jit_compile=True)
+    X = np.ones((8, 2), dtype=np.float32)
+    assert np.isfinite(model.fit(X, np.arange(8) % 4, epochs=1, verbose=0).history["loss"][0])
+    assert np.isnan(model.fit(X, np.arange(8) % 5, epochs=1, verbose=0).history["loss"][0])
+
+
 CLASSES = np.array([3, 7, 11, 20])
 TRANSITION_FRAME = pd.DataFrame(TRANSITION, index=CLASSES, columns=CLASSES)
 
