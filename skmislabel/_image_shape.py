@@ -11,7 +11,13 @@ import numpy as np
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d, validate_data
 
-__all__ = ["as_pair", "conv_output_shape", "resolve_image_shape", "validate_images"]
+__all__ = [
+    "as_pair",
+    "check_known_classes",
+    "conv_output_shape",
+    "resolve_image_shape",
+    "validate_images",
+]
 
 
 def validate_images(estimator, X, y=None, *, reset):
@@ -153,3 +159,20 @@ def conv_output_shape(image_shape, *, n_conv_blocks, kernel_size, pool_size):
                 f"pool_size={pool_size}: block {block + 1} has nothing left to convolve."
             )
     return height, width
+
+
+def check_known_classes(estimator, y):
+    """Raise a ValueError naming the labels of ``y`` outside ``estimator.classes_``.
+
+    For a ``partial_fit`` call after the first: the network's outputs were
+    fixed, one per class, when it was built.
+    """
+    labels = np.unique(column_or_1d(y))
+    unknown = labels[~np.isin(labels, estimator.classes_)]
+    if unknown.size:
+        raise ValueError(
+            f"y has labels {unknown.tolist()} that {type(estimator).__name__} was not built "
+            f"for: its classes_ {estimator.classes_.tolist()} were fixed by the first "
+            "partial_fit call, one network output per class. Pass every class at the first "
+            "call, partial_fit(X, y, classes=all_classes), or fit again."
+        )

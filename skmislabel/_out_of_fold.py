@@ -8,10 +8,10 @@ remembers their labels, right or wrong: only probabilities from the other
 folds say what the rest of the data thinks of a label.
 """
 
-import threading
-from collections import OrderedDict
-
 import numpy as np
+
+from ._cache import LRUCache
+from ._random import SEED_BOUND
 
 __all__ = [
     "CLEANING_CACHE",
@@ -22,11 +22,8 @@ __all__ = [
     "seed_unset_random_states",
 ]
 
-# Seeds are kept below 2**31 so that every estimator takes them as they are.
-SEED_BOUND = np.iinfo(np.int32).max
 
-
-class _ProbabilityCache:
+class _ProbabilityCache(LRUCache):
     """The last few out-of-fold probabilities computed in this process.
 
     A noise curve draws the same training fold with the same seed at every
@@ -36,31 +33,19 @@ class _ProbabilityCache:
     the same end. The key is a hash of everything the probabilities are a
     function of (the data, the labels, the estimator with its seeds, the
     number of folds and their seed), so a hit returns what a refit would
-    compute. Only the probabilities are kept, a copy of them is returned.
+    compute. Only the probabilities are kept, and they are copied in and
+    out, so that no caller can change what another one reads.
     """
 
     def __init__(self, max_entries=8):
-        self.max_entries = max_entries
-        self._entries = OrderedDict()
-        self._lock = threading.Lock()
+        super().__init__(max_entries)
 
     def get(self, key):
-        with self._lock:
-            if key not in self._entries:
-                return None
-            self._entries.move_to_end(key)
-            return self._entries[key].copy()
+        probabilities = super().get(key)
+        return None if probabilities is None else probabilities.copy()
 
     def put(self, key, probabilities):
-        with self._lock:
-            self._entries[key] = probabilities.copy()
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
-
-    def clear(self):
-        with self._lock:
-            self._entries.clear()
+        super().put(key, probabilities.copy())
 
 
 # One cache for the noise models and one for the cleaners: in a noise curve

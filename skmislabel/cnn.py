@@ -35,6 +35,7 @@ import numbers
 
 import joblib
 import numpy as np
+import pandas as pd
 
 from ._compat import CNN_EXTRA_MESSAGE
 
@@ -52,15 +53,17 @@ from sklearn.utils import ClassifierTags
 from sklearn.utils.validation import check_is_fitted
 
 from ._compat import Interval, StrOptions, check_scikeras_hooks, fit_context, import_private
-from ._image_shape import validate_images
+from ._image_shape import check_known_classes, validate_images
 from ._keras_runtime import (
+    canonical_order,
     clear_network_cache,
     seeded,
     set_tensorflow_threads,
     shared_network_for,
 )
 from ._network import build_lesson_network
-from ._random import draw_seed
+from ._random import SEED_BOUND, draw_seed
+from ._targets import _is_pandas
 from ._transition_estimation import estimate_transition_matrix
 from .losses import LOSSES, make_loss
 
@@ -73,7 +76,6 @@ check_scikeras_hooks(BaseWrapper)
 _PREDICT_BATCH_SIZE = 1024
 _LOSS = "sparse_categorical_crossentropy"
 _CORRECTED_LOSSES = ("forward", "backward")
-_SEED_BOUND = np.iinfo(np.int32).max
 
 
 class CNNClassifier(ClassifierMixin, BaseWrapper):
@@ -98,7 +100,7 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
     Parameters
     ----------
     filters : int, default=32
-        Convolution filters per block.
+        Convolution filters per block. The other parameters are keyword-only.
     kernel_size : int or tuple of 2 ints, default=3
         Convolution window.
     pool_size : int or tuple of 2 ints, default=2
@@ -122,7 +124,10 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
         ``"forward"`` and ``"backward"`` need
         ``loss__transition_matrix``: a known ``T[i, j] = P(noisy = j | true
         = i)`` with rows and columns in the order of ``classes_`` (for
-        example an injector's ``transition_matrix_``), or ``"estimate"``:
+        example an injector's ``transition_matrix_``), a DataFrame of it
+        labelled by the classes (aligned to ``classes_`` by its index and
+        columns, as :func:`~skmislabel.flip_labels` aligns one), or
+        ``"estimate"``:
         the network is first trained with cross-entropy, ``T`` is estimated
         from its predictions on the training data
         (:func:`skmislabel.noise.estimate_transition_matrix`, the anchor
@@ -142,10 +147,20 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
         Fraction of the training data held out (the last samples, as Keras
         does) to compute ``val_loss``.
     early_stopping : bool, default=False
-        Stop when ``val_loss`` has not improved for ``n_iter_no_change``
-        epochs and restore the best weights. Needs ``validation_split > 0``.
-    n_iter_no_change : int, default=2
-        Patience of early stopping, in epochs.
+        As in :class:`~sklearn.neural_network.MLPClassifier`: hold out a
+        stratified ``validation_fraction`` of the training data, stop when
+        the accuracy on it has not improved for ``n_iter_no_change`` epochs,
+        and restore the weights of the epoch where it was best. The accuracy
+        is measured on the labels as given, noisy ones if y is noisy: a
+        network fits the correctly labelled majority before it memorizes the
+        flipped labels, so the best epoch on noisy held-out labels tends to
+        be close to the best on clean ones (measured in the user guide's
+        :ref:`cnn`). ``partial_fit`` ignores it.
+    validation_fraction : float in (0, 1), default=0.1
+        Share of the training data held out for early stopping (at least
+        one sample per class).
+    n_iter_no_change : int, default=10
+        Epochs without a better validation accuracy before early stopping.
     image_shape : tuple of 2 or 3 ints, default=None
         ``(height, width[, channels])`` that each row of X is reshaped to; one
         entry may be -1, as in :func:`numpy.reshape`. None infers a square
@@ -193,6 +208,15 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
         The trained network.
     history_ : dict
         Per-epoch ``loss`` (and ``val_loss``, metrics) from Keras.
+    n_iter_ : int
+        Epochs the network has been trained since it was built (``fit``
+        without ``warm_start`` builds a new one).
+    validation_scores_ : list of float or None
+        With ``early_stopping``: the held-out accuracy after each epoch of
+        the last fit. None otherwise.
+    best_validation_score_ : float or None
+        With ``early_stopping``: the best of ``validation_scores_``, that of
+        the restored weights. None otherwise.
     transition_matrix_ : ndarray of shape (n_classes, n_classes)
         With ``loss="forward"`` or ``"backward"``: the ``T`` the loss was
         corrected with, given or estimated.
@@ -234,6 +258,7 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
         "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
         "validation_split": [Interval(numbers.Real, 0, 1, closed="left")],
         "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(numbers.Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(numbers.Integral, 1, None, closed="left")],
         "image_shape": [tuple, list, None],
         "steps_per_execution": [Interval(numbers.Integral, 1, None, closed="left")],
@@ -246,6 +271,7 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
     def __init__(
         self,
         filters=32,
+        *,
         kernel_size=3,
         pool_size=2,
         n_conv_blocks=1,
@@ -257,7 +283,8 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
         batch_size=32,
         validation_split=0.0,
         early_stopping=False,
-        n_iter_no_change=2,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
         image_shape=None,
         steps_per_execution=32,
         tf_threads=None,
@@ -292,6 +319,7 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
         self.loss = loss
         self.learning_rate = learning_rate
         self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
         self.image_shape = image_shape
         self.steps_per_execution = steps_per_execution
@@ -367,7 +395,7 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
             optimizer.learning_rate = self.learning_rate
         model.compile(
             optimizer=optimizer,
-            loss=self._training_loss(),
+            loss=compile_kwargs["loss"],
             metrics=compile_kwargs.get("metrics"),
             steps_per_execution=self.steps_per_execution,
         )
@@ -377,8 +405,8 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
 
     def _get_compile_kwargs(self):
         # SciKeras's version reads the loss from get_params(); here the loss
-        # is fixed, so the optimizer and metrics are routed the same way and
-        # the loss is added.
+        # is built from ``loss`` and its parameters (once per network, for
+        # _keras_build_fn), the optimizer and metrics routed as SciKeras does.
         get_metric_class, get_optimizer_class, route_params, to_classes, unflatten_params = (
             import_private("scikeras._utils", name)
             for name in (
@@ -402,19 +430,24 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
         metrics = instantiate("metrics", self.metrics, get_metric_class, strict=False)
         if metrics is not None and not isinstance(metrics, (dict, list)):
             metrics = [metrics]
+        loss = self._training_loss()
+        # The T the network is corrected with, in classes_ order.
+        self._built_transition_matrix = getattr(loss, "transition_matrix", None)
         return {
             **route_params(params, destination="compile", pass_filter=set()),
             "optimizer": instantiate("optimizer", self.optimizer, get_optimizer_class, True),
-            "loss": self._training_loss(),
+            "loss": loss,
             "metrics": metrics,
         }
 
-    def _loss_parameters(self):
-        prefix = "loss__"
+    def _prefixed_loss_parameters(self):
         return {
-            name[len(prefix) :]: value
-            for name, value in self.get_params().items()
-            if name.startswith(prefix)
+            name: value for name, value in self.get_params().items() if name.startswith("loss__")
+        }
+
+    def _loss_parameters(self):
+        return {
+            name[len("loss__") :]: value for name, value in self._prefixed_loss_parameters().items()
         }
 
     def _training_loss(self):
@@ -426,13 +459,23 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
         if self.loss in _CORRECTED_LOSSES:
             parameters.pop("percentile", None)
             parameters["transition_matrix"] = self._correction_matrix
+            # A DataFrame is aligned to classes_ by its labels, in the loss.
+            parameters["classes"] = self.classes_
             shape = np.shape(self._correction_matrix)
-            if shape != (self.n_classes_, self.n_classes_):
+            if not _is_pandas(self._correction_matrix, "DataFrame") and shape != (
+                self.n_classes_,
+                self.n_classes_,
+            ):
                 raise ValueError(
                     f"loss__transition_matrix must have shape (n_classes, n_classes) = "
                     f"({self.n_classes_}, {self.n_classes_}), rows and columns in the order "
-                    f"of classes_ {self.classes_.tolist()}; got shape {shape}."
+                    f"of classes_ {self.classes_.tolist()} (or be a DataFrame labelled by "
+                    f"them); got shape {shape}."
                 )
+        return self._make_loss(parameters)
+
+    def _make_loss(self, parameters):
+        """``make_loss(self.loss, **parameters)``, its errors naming the estimator."""
         try:
             return make_loss(self.loss, **parameters)
         except (TypeError, ValueError) as exc:
@@ -444,6 +487,12 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
         """The ``T`` of a corrected loss: the one given, or one estimated by
         a first network trained on the same data with cross-entropy."""
         parameters = self._loss_parameters()
+        if "classes" in parameters:
+            raise TypeError(
+                f"{type(self).__name__} sets the loss's classes to its classes_; "
+                "loss__classes cannot be given (a DataFrame loss__transition_matrix is "
+                "aligned to classes_ by its labels)."
+            )
         if self.loss not in _CORRECTED_LOSSES:
             return None
         transition_matrix = parameters.get("transition_matrix")
@@ -465,7 +514,7 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
                 "loss__transition_matrix='estimate'."
             )
         if not is_estimate:
-            return np.asarray(transition_matrix, dtype=np.float64)
+            return transition_matrix
         if self.warm_start and self.initialized_ and hasattr(self, "transition_matrix_"):
             return self.transition_matrix_
         # Every other loss parameter is checked now, not after the first
@@ -478,12 +527,13 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
         ):
             raise ValueError(f"loss__percentile must be a number in (0, 100]; got {percentile!r}.")
         parameters["transition_matrix"] = np.eye(2)
-        try:
-            make_loss(self.loss, **parameters)
-        except (TypeError, ValueError) as exc:
-            raise type(exc)(
-                f"{type(self).__name__}(loss={self.loss!r}), invalid loss__ parameter: {exc}"
-            ) from exc
+        self._make_loss(parameters)
+        n_classes = len(np.unique(validate_images(self, None, y, reset=False)[1]))
+        if n_classes < 2:
+            raise ValueError(
+                f"loss__transition_matrix='estimate' estimates how the labels of each class "
+                f"flip to the others, which needs at least 2 classes in y; got {n_classes}."
+            )
         # With an int random_state this first network is exactly
         # CNNClassifier(loss="cross_entropy") of the same settings.
         params = {
@@ -493,7 +543,10 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
         }
         params.update(loss="cross_entropy", warm_start=False)
         noisy_model = type(self)(**params).fit(X, y, sample_weight=sample_weight, **fit_kwargs)
-        return estimate_transition_matrix(noisy_model.predict_proba(X), percentile=percentile)
+        estimate = estimate_transition_matrix(noisy_model.predict_proba(X), percentile=percentile)
+        # Labelled by the first network's classes, so that the loss aligns it
+        # to this one's like any DataFrame T.
+        return pd.DataFrame(estimate, index=noisy_model.classes_, columns=noisy_model.classes_)
 
     def _check_model_compatibility(self, y):
         # SciKeras compares self.loss with the compiled loss by Keras name;
@@ -508,33 +561,51 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
         self._network_is_new = True
         return super()._build_keras_model()
 
-    def _initialize_callbacks(self):
-        super()._initialize_callbacks()
-        if self.early_stopping:
-            self._fit_callbacks = [
-                *self._fit_callbacks,
-                keras.callbacks.EarlyStopping(
-                    monitor="val_loss", patience=self.n_iter_no_change, restore_best_weights=True
-                ),
-            ]
-
     def _fit_keras_model(self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs):
         non_finite_loss = _NonFiniteLossGuard()
-        self._fit_callbacks = [*self._fit_callbacks, non_finite_loss]
+        monitors = [non_finite_loss]
+        validation = getattr(self, "_validation_data", None)
+        if validation is not None:
+            images = validate_images(self, validation[0], reset=False)[0]
+            best_epoch = _BestValidationAccuracy(
+                images,
+                np.searchsorted(self.classes_, validation[1]),
+                patience=self.n_iter_no_change,
+                batch_size=max(self.batch_size, _PREDICT_BATCH_SIZE),
+            )
+            monitors.insert(0, best_epoch)
+        n_iter = 0 if self._network_is_new else getattr(self, "n_iter_", 0)
+        self._fit_callbacks = [*self._fit_callbacks, *monitors]
         try:
             self._fit_shared_network(
                 X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs
             )
         finally:
-            self._fit_callbacks = [c for c in self._fit_callbacks if c is not non_finite_loss]
+            self._fit_callbacks = [c for c in self._fit_callbacks if c not in monitors]
+        self.n_iter_ = n_iter + non_finite_loss.n_epochs
+        if validation is not None:
+            self.validation_scores_ = best_epoch.scores
+            self.best_validation_score_ = best_epoch.best_score
         if non_finite_loss.epoch is not None:
             # The network's weights are now NaN or infinite: every prediction
             # would be the same class, a silent wrong answer.
+            loss = self.model_.loss
             del self.model_
-            raise ValueError(
+            became = (
                 f"{type(self).__name__}: the training loss became {non_finite_loss.loss} "
                 f"in epoch {non_finite_loss.epoch + 1}, so the network's weights are no "
-                "longer finite. The usual cause is badly scaled input: X ranges from "
+                "longer finite."
+            )
+            if not _is_finite_on_probabilities(loss, self.n_classes_):
+                loss_settings = {"loss": self.loss, **self._prefixed_loss_parameters()}
+                settings = ", ".join(f"{name}={value!r}" for name, value in loss_settings.items())
+                raise ValueError(
+                    f"{became} The loss is the cause: {settings} is not finite even on "
+                    "valid predicted probabilities. Choose loss parameters within float32's "
+                    "range (about 3.4e38)."
+                )
+            raise ValueError(
+                f"{became} The usual cause is badly scaled input: X ranges from "
                 f"{float(np.min(X)):.3g} to {float(np.max(X)):.3g}; scale pixels to "
                 "about [0, 1] (for example X / 255). A too large learning_rate is "
                 "the other common cause."
@@ -573,7 +644,8 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
         shared = shared_network_for(own_model)
         with shared.lock:
             shared.model.set_weights(own_model.get_weights())
-            self.model_ = shared.model
+            # SciKeras validates and encodes X, then calls model_.predict.
+            self.model_ = _CanonicalOrderPredictor(shared.model)
             try:
                 return super()._predict_raw(X, **kwargs)
             finally:
@@ -602,15 +674,16 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
         -------
         self : CNNClassifier
         """
-        if self.early_stopping and self.validation_split == 0:
-            raise ValueError(
-                "early_stopping=True monitors val_loss, which needs validation_split "
-                "> 0; got validation_split=0.0."
-            )
         if self.tf_threads is not None:
             set_tensorflow_threads(self.tf_threads)
         if self.warm_start and self.initialized_:
             self._check_loss_unchanged()
+        self.validation_scores_ = self.best_validation_score_ = None
+        self._validation_data = None
+        if self.early_stopping:
+            X, y, sample_weight, self._validation_data = self._hold_out_validation(
+                X, y, sample_weight
+            )
         self._correction_matrix = self._resolve_correction_matrix(X, y, sample_weight, kwargs)
         if not (self.warm_start and self.initialized_):
             # A new network: the classes come from this y (the target
@@ -620,13 +693,47 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
         # Initial weights come from this seed (or fresh entropy), the rest of
         # the randomness (shuffling, dropout order) from the seeded globals.
         self._network_seed = seed
-        with seeded(seed):
-            super().fit(X, y, sample_weight=sample_weight, **kwargs)
+        try:
+            with seeded(seed):
+                super().fit(X, y, sample_weight=sample_weight, **kwargs)
+        finally:
+            self._validation_data = None
         self._n_partial_fits = 0
         if not (self.warm_start and getattr(self, "_loss_signature", None)):
             self._loss_signature = self._current_loss_signature()
         self._set_transition_matrix()
         return self
+
+    def _hold_out_validation(self, X, y, sample_weight):
+        """The training part of (X, y, sample_weight) and the stratified,
+        held-out ``(X, y)`` of early stopping."""
+        from sklearn.model_selection import train_test_split
+
+        labels = validate_images(self, None, y, reset=False)[1]
+        classes, counts = np.unique(labels, return_counts=True)
+        if counts.min() < 2:
+            raise ValueError(
+                f"early_stopping=True holds out a stratified validation_fraction="
+                f"{self.validation_fraction} of y, which needs at least 2 samples of every "
+                f"class; class {classes[np.argmin(counts)].item()!r} has 1."
+            )
+        arrays = [X, labels] if sample_weight is None else [X, labels, sample_weight]
+        try:
+            parts = train_test_split(
+                *arrays,
+                test_size=self.validation_fraction,
+                stratify=labels,
+                random_state=draw_seed(self.random_state),
+            )
+        except ValueError as exc:
+            raise ValueError(
+                f"early_stopping=True cannot hold out validation_fraction="
+                f"{self.validation_fraction} of the {len(labels)} samples, stratified by "
+                f"class: {exc}"
+            ) from exc
+        X_train, X_held_out, y_train, y_held_out = parts[:4]
+        weights_train = parts[4] if sample_weight is not None else None
+        return X_train, y_train, weights_train, (X_held_out, y_held_out)
 
     def _current_loss_signature(self):
         return joblib.hash((self.loss, self._loss_parameters()))
@@ -642,8 +749,10 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
             )
 
     def _set_transition_matrix(self):
-        if self.loss in _CORRECTED_LOSSES:
-            self.transition_matrix_ = np.array(self._correction_matrix, dtype=np.float64)
+        # Read from the loss the network was built with (a warm start keeps it).
+        built = getattr(self, "_built_transition_matrix", None)
+        if self.loss in _CORRECTED_LOSSES and built is not None:
+            self.transition_matrix_ = np.array(built, dtype=np.float64)
         elif hasattr(self, "transition_matrix_"):
             del self.transition_matrix_
 
@@ -683,15 +792,17 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
             self.classes_ = None if classes is None else np.unique(classes)
             self._network_seed = draw_seed(self.random_state)
             self._n_partial_fits = 0
+            self.validation_scores_ = self.best_validation_score_ = None
             self._loss_signature = self._current_loss_signature()
         else:
             self._check_loss_unchanged()
+            check_known_classes(self, y)
         # Each epoch's shuffling is seeded from the network's seed
         # and its number, so that epoch-by-epoch training is reproducible.
         seed = None
         n_partial_fits = getattr(self, "_n_partial_fits", 0)
         if self._network_seed is not None:
-            seed = (self._network_seed + n_partial_fits) % _SEED_BOUND
+            seed = (self._network_seed + n_partial_fits) % SEED_BOUND
         with seeded(seed):
             super().partial_fit(X, y, sample_weight=sample_weight, **kwargs)
         self._n_partial_fits = n_partial_fits + 1
@@ -743,6 +854,40 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
         return {"batch_size": max(self.batch_size, _PREDICT_BATCH_SIZE)}
 
 
+class _CanonicalOrderPredictor:
+    """A network's ``predict`` on the rows in an order set by their values
+    alone, so that reordering X only reorders the probabilities (see
+    :func:`~skmislabel._keras_runtime.canonical_order`)."""
+
+    def __init__(self, model):
+        self.model = model
+
+    def predict(self, x, **kwargs):
+        order = canonical_order(x)
+        proba = self.model.predict(x[order], **kwargs)
+        unordered = np.empty_like(proba)
+        unordered[order] = proba
+        return unordered
+
+
+def _is_finite_on_probabilities(loss, n_classes):
+    """Whether ``loss`` is finite on valid softmax outputs: uniform, confident
+    and right, confident and wrong. Keras's own loss by name always is."""
+    if isinstance(loss, str):
+        return True
+    labels = np.tile(np.arange(n_classes), 3)
+    confident = np.full((n_classes, n_classes), 0.01 / max(n_classes - 1, 1))
+    np.fill_diagonal(confident, 0.99)
+    probabilities = np.concatenate(
+        [
+            np.full((n_classes, n_classes), 1 / n_classes),
+            confident,
+            np.roll(confident, 1, axis=1),
+        ]
+    ).astype(np.float32)
+    return bool(np.isfinite(float(loss(labels, probabilities))))
+
+
 class _NonFiniteLossGuard(keras.callbacks.Callback):
     """Stop training at the end of the first epoch whose loss is NaN or
     infinite, and remember it (checked per epoch: a per-batch check would
@@ -752,9 +897,45 @@ class _NonFiniteLossGuard(keras.callbacks.Callback):
         super().__init__()
         self.epoch = None
         self.loss = None
+        self.n_epochs = 0
 
     def on_epoch_end(self, epoch, logs=None):
+        self.n_epochs += 1
         loss = (logs or {}).get("loss")
         if loss is not None and not math.isfinite(float(loss)):
             self.epoch, self.loss = epoch, float(loss)
             self.model.stop_training = True
+
+
+class _BestValidationAccuracy(keras.callbacks.Callback):
+    """Early stopping on the accuracy of held-out samples, as MLPClassifier
+    does: stop after ``patience`` epochs without a better accuracy, then
+    restore the weights of the best epoch (the first of equals)."""
+
+    def __init__(self, images, codes, *, patience, batch_size):
+        super().__init__()
+        self.images = images
+        self.codes = codes
+        self.patience = patience
+        self.batch_size = batch_size
+        self.scores = []
+        self.best_score = -np.inf
+        self.best_weights = None
+        self.epochs_without_improvement = 0
+
+    def on_epoch_end(self, epoch, logs=None):
+        proba = self.model.predict(self.images, batch_size=self.batch_size, verbose=0)
+        score = float(np.mean(np.argmax(proba, axis=1) == self.codes))
+        self.scores.append(score)
+        if score > self.best_score:
+            self.best_score = score
+            self.best_weights = self.model.get_weights()
+            self.epochs_without_improvement = 0
+        else:
+            self.epochs_without_improvement += 1
+            if self.epochs_without_improvement >= self.patience:
+                self.model.stop_training = True
+
+    def on_train_end(self, logs=None):
+        if self.best_weights is not None:
+            self.model.set_weights(self.best_weights)

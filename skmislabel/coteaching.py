@@ -8,7 +8,6 @@ networks' weights are kept as NumPy arrays, so that it clones and pickles
 like any estimator.
 """
 
-import collections
 import math
 import numbers
 import threading
@@ -28,8 +27,13 @@ from sklearn.utils import ClassifierTags
 from sklearn.utils.validation import check_is_fitted
 
 from ._compat import Interval, fit_context
-from ._image_shape import validate_images
-from ._keras_runtime import initialize_weights, set_tensorflow_threads
+from ._image_shape import check_known_classes, validate_images
+from ._keras_runtime import (
+    NETWORK_PAIRS,
+    canonical_order,
+    initialize_weights,
+    set_tensorflow_threads,
+)
 from ._network import build_lesson_network
 from ._random import draw_seed
 
@@ -265,15 +269,20 @@ class CoTeachingClassifier(ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self)
         images, _ = validate_images(self, X, reset=False)
+        # In an order set by the images alone, so that reordering X only
+        # reorders the probabilities (see canonical_order).
+        order = canonical_order(images)
         pair = self._network_pair()
         with pair.lock:
             pair.load(self._weights)
             batches = [
-                pair.predict(images[start : start + _PREDICT_BATCH_SIZE]).numpy()
+                pair.predict(images[order[start : start + _PREDICT_BATCH_SIZE]]).numpy()
                 for start in range(0, len(images), _PREDICT_BATCH_SIZE)
             ]
-        proba = np.concatenate(batches) if batches else np.empty((0, len(self.classes_)))
-        return proba.astype(np.float64)
+        proba = np.empty((len(images), len(self.classes_)), dtype=np.float64)
+        if batches:
+            proba[order] = np.concatenate(batches)
+        return proba
 
     def predict(self, X):
         """Predicted class labels.
@@ -318,6 +327,19 @@ class CoTeachingClassifier(ClassifierMixin, BaseEstimator):
         # All of the fit's randomness (initial weights, dropout seeds,
         # shuffling) comes from this generator; no global state is used.
         self._rng = np.random.default_rng(draw_seed(self.random_state))
+        # The networks' settings as fitted: set_params after fit changes the
+        # next fit, not the networks that predict.
+        self._architecture = {
+            "image_shape": self.image_shape_,
+            "n_classes": len(self.classes_),
+            "filters": self.filters,
+            "kernel_size": self.kernel_size,
+            "pool_size": self.pool_size,
+            "n_conv_blocks": self.n_conv_blocks,
+            "dense_units": self.dense_units,
+            "dropout": self.dropout,
+        }
+        self._learning_rate = self.learning_rate
         pair = self._network_pair()
         with pair.lock:
             pair.start_fresh(self._rng)
@@ -329,12 +351,7 @@ class CoTeachingClassifier(ClassifierMixin, BaseEstimator):
 
     def _continue(self, X, y):
         images, y = validate_images(self, X, y, reset=False)
-        unknown = np.setdiff1d(y, self.classes_)
-        if unknown.size:
-            raise ValueError(
-                f"y has labels the networks were not built for: {unknown.tolist()}; "
-                f"classes_ is {self.classes_.tolist()}."
-            )
+        check_known_classes(self, y)
         return images, np.searchsorted(self.classes_, y).astype(np.int32)
 
     def _keep_rate(self, epoch):
@@ -375,29 +392,9 @@ class CoTeachingClassifier(ClassifierMixin, BaseEstimator):
         self.n_epochs_ += 1
 
     def _network_pair(self):
-        key = (
-            self.image_shape_,
-            len(self.classes_),
-            self.filters,
-            self.kernel_size,
-            self.pool_size,
-            self.n_conv_blocks,
-            self.dense_units,
-            self.dropout,
-            self.learning_rate,
-        )
-        return _network_pair_for(key, self._build_network)
-
-    def _build_network(self):
-        return build_lesson_network(
-            self.image_shape_,
-            len(self.classes_),
-            filters=self.filters,
-            kernel_size=self.kernel_size,
-            pool_size=self.pool_size,
-            n_conv_blocks=self.n_conv_blocks,
-            dense_units=self.dense_units,
-            dropout=self.dropout,
+        key = (*self._architecture.values(), self._learning_rate)
+        return NETWORK_PAIRS.get_or_create(
+            key, lambda: _NetworkPair(self._architecture, self._learning_rate)
         )
 
 
@@ -411,8 +408,8 @@ class _NetworkPair:
     load them under the lock.
     """
 
-    def __init__(self, build_network, learning_rate):
-        self.networks = [build_network(), build_network()]
+    def __init__(self, architecture, learning_rate):
+        self.networks = [build_lesson_network(**architecture) for _ in range(2)]
         self.optimizers = [keras.optimizers.Adam(learning_rate) for _ in self.networks]
         for network, optimizer in zip(self.networks, self.optimizers):
             optimizer.build(network.trainable_variables)
@@ -488,19 +485,3 @@ def _seed_generators(network):
         for layer in network.layers
         if getattr(layer, "seed_generator", None) is not None
     ]
-
-
-_PAIRS = collections.OrderedDict()
-_PAIRS_LOCK = threading.Lock()
-_MAX_PAIRS = 8
-
-
-def _network_pair_for(key, build_network):
-    with _PAIRS_LOCK:
-        pair = _PAIRS.get(key)
-        if pair is None:
-            pair = _PAIRS[key] = _NetworkPair(build_network, learning_rate=key[-1])
-            while len(_PAIRS) > _MAX_PAIRS:
-                _PAIRS.popitem(last=False)
-        _PAIRS.move_to_end(key)
-    return pair

@@ -40,6 +40,9 @@ except ImportError as exc:
 
 from keras import ops
 
+from ._noise_models import _align_frame
+from ._targets import _is_pandas
+
 __all__ = [
     "LOSSES",
     "ActivePassiveLoss",
@@ -64,6 +67,12 @@ MAX_CONDITION_NUMBER = 1e8
 # The reference implementations of SCE and NCE+RCE clamp the one-hot label to
 # 1e-4 before taking its log.
 DEFAULT_LOG_ZERO = math.log(1e-4)
+
+# GCE is computed in float32 as -expm1(q log p) / q. The smallest |log p| of
+# a float32 p < 1 is 2**-24 (p = 1 - 2**-24), so from q = 2**-102 on, q log p
+# is a normal float32 for every p; a smaller q would flush to 0 (0 / 0 at
+# q = 1e-300).
+MIN_GCE_Q = float(np.finfo(np.float32).tiny) * 2.0**24
 
 # Constructor arguments of every loss that are Keras's, not the method's.
 _KERAS_PARAMETERS = ("self", "reduction", "name")
@@ -102,13 +111,28 @@ def _check_weights(alpha, beta, log_zero):
     return alpha, beta, log_zero
 
 
-def _check_transition_matrix(transition_matrix, *, invertible=False):
+def _check_transition_matrix(transition_matrix, classes=None, *, invertible=False):
     """Validate a transition matrix and return it as a read-only float64 array.
 
     ``T[i, j] = P(noisy label j | true label i)``: square, finite, entries in
     [0, 1], rows summing to 1; with ``invertible``, also well-conditioned
-    enough to invert.
+    enough to invert. A DataFrame is aligned to ``classes`` by its index
+    (true classes) and columns (noisy classes), as ``flip_labels`` aligns
+    one; without ``classes``, the classes are the labels ``0, ..., K - 1``
+    the loss receives.
     """
+    if classes is not None:
+        classes = np.asarray(classes)
+        if classes.ndim != 1 or len(np.unique(classes)) != len(classes):
+            raise ValueError(
+                f"classes must be a 1-D array of distinct class labels, the class of each "
+                f"label 0, ..., K - 1 the loss receives; got {classes.tolist()!r}."
+            )
+    if _is_pandas(transition_matrix, "DataFrame"):
+        transition_matrix = _align_frame(
+            transition_matrix,
+            np.arange(transition_matrix.shape[0]) if classes is None else classes,
+        )
     try:
         matrix = np.array(transition_matrix, dtype=np.float64)
     except (TypeError, ValueError) as exc:
@@ -120,6 +144,11 @@ def _check_transition_matrix(transition_matrix, *, invertible=False):
         raise ValueError(
             f"transition_matrix must be a square matrix of shape (n_classes, n_classes) "
             f"with n_classes >= 2; got shape {matrix.shape}."
+        )
+    if classes is not None and matrix.shape[0] != len(classes):
+        raise ValueError(
+            f"transition_matrix must have one row and column per class of classes "
+            f"{classes.tolist()}, in that order; got shape {matrix.shape}."
         )
     if not np.isfinite(matrix).all():
         row, column = np.argwhere(~np.isfinite(matrix))[0]
@@ -178,6 +207,29 @@ def _reverse_cross_entropy(onehot, y_pred, log_zero):
     return -log_zero * ops.sum(y_pred * (1.0 - onehot), axis=-1)
 
 
+def _checked_labels(labels, n_classes):
+    """``labels``, after an assertion that they lie in [0, n_classes).
+
+    The assertion raises ``InvalidArgumentError`` eagerly and inside the
+    graph of a compiled Keras model (TensorFlow backend), as Keras's own
+    sparse cross-entropy does.
+    """
+    if keras.backend.backend() != "tensorflow":
+        return labels
+    import tensorflow as tf
+
+    message = (
+        f"y_true must hold integer class labels in [0, {n_classes}), one per column of "
+        "y_pred; a label outside it has no probability to score"
+    )
+    checks = [
+        tf.debugging.assert_non_negative(labels, message=message),
+        tf.debugging.assert_less(labels, tf.cast(n_classes, labels.dtype), message=message),
+    ]
+    with tf.control_dependencies(checks):
+        return tf.identity(labels)
+
+
 class _LabelLoss(keras.losses.Loss):
     """A loss of integer labels and predicted probabilities (abstract: not registered).
 
@@ -192,8 +244,16 @@ class _LabelLoss(keras.losses.Loss):
         y_true = ops.convert_to_tensor(y_true)
         if len(y_true.shape) == len(y_pred.shape) and y_true.shape[-1] == 1:
             y_true = ops.squeeze(y_true, axis=-1)
-        onehot = ops.one_hot(ops.cast(y_true, "int32"), y_pred.shape[-1], dtype=y_pred.dtype)
-        return self._per_sample(onehot, y_pred)
+        n_classes = y_pred.shape[-1]
+        labels = _checked_labels(ops.cast(y_true, "int32"), n_classes)
+        onehot = ops.one_hot(labels, n_classes, dtype=y_pred.dtype)
+        losses = self._per_sample(onehot, y_pred)
+        # A label outside [0, K) has an all-zero one-hot row, which every
+        # formula would turn into a finite, made-up loss. Where the check
+        # above cannot raise (a backend or compiler without assertions),
+        # its loss is NaN, which stops a CNNClassifier fit.
+        valid = ops.logical_and(labels >= 0, labels < n_classes)
+        return ops.where(valid, losses, ops.full_like(losses, math.nan))
 
     def _per_sample(self, onehot, y_pred):
         raise NotImplementedError
@@ -353,12 +413,16 @@ class GeneralizedCrossEntropy(_LabelLoss):
     absolute error between ``p`` and the one-hot label, robust to noise but
     slow to train. ``p_y`` is clipped to ``[keras.config.epsilon(), 1]``
     here too, so that the gradient of ``p_y ** q`` stays finite at
-    ``p_y = 0``.
+    ``p_y = 0``. It is computed as ``-expm1(q * log p_y) / q``, which keeps
+    its precision for small ``q`` (in float32, ``1 - p_y ** q`` is exactly 0
+    for ``q <= 1e-8``).
 
     Parameters
     ----------
     q : float, default=0.7
-        The exponent, in (0, 1].
+        The exponent, in (0, 1], at least ``MIN_GCE_Q`` = 2**-102 (about
+        1.97e-31: below it, ``q * log p`` underflows the network's float32).
+        For the limit ``q -> 0``, use the cross-entropy.
     reduction : str, default="sum_over_batch_size"
         How Keras reduces the per-sample losses.
     name : str, default=None
@@ -383,10 +447,17 @@ class GeneralizedCrossEntropy(_LabelLoss):
     def __init__(self, q=0.7, *, reduction="sum_over_batch_size", name=None):
         super().__init__(name=name, reduction=reduction)
         self.q = _check_number("q", q, 0, 1, closed="right")
+        if self.q < MIN_GCE_Q:
+            raise ValueError(
+                f"q must be at least {MIN_GCE_Q:.3g} (2**-102): the network computes in "
+                f"float32, where q * log(p) underflows for a smaller q; got {q!r}. The limit "
+                "q -> 0 is the cross-entropy: use loss='cross_entropy'."
+            )
 
     def _per_sample(self, onehot, y_pred):
         p_true = ops.sum(onehot * y_pred, axis=-1)
-        return (1.0 - ops.power(_clipped(p_true), self.q)) / self.q
+        # 1 - p ** q = -expm1(q log p), without the cancellation of 1 - p ** q.
+        return -ops.expm1(self.q * ops.log(_clipped(p_true))) / self.q
 
 
 @keras.saving.register_keras_serializable(package="skmislabel")
@@ -521,11 +592,14 @@ class _TransitionMatrixLoss(_LabelLoss):
 
     _invertible = False
 
-    def __init__(self, transition_matrix, *, reduction="sum_over_batch_size", name=None):
+    def __init__(
+        self, transition_matrix, *, classes=None, reduction="sum_over_batch_size", name=None
+    ):
         super().__init__(name=name, reduction=reduction)
         self.transition_matrix = _check_transition_matrix(
-            transition_matrix, invertible=self._invertible
+            transition_matrix, classes, invertible=self._invertible
         )
+        self.classes = None if classes is None else np.asarray(classes)
 
     @property
     def n_classes(self):
@@ -545,11 +619,18 @@ class ForwardCorrectedCrossEntropy(_TransitionMatrixLoss):
 
     Parameters
     ----------
-    transition_matrix : array-like of shape (K, K)
+    transition_matrix : array-like or DataFrame of shape (K, K)
         ``T[i, j] = P(noisy label j | true label i)``: entries in [0, 1],
-        rows summing to 1 (within 1e-6). ``K`` must be the network's number
-        of outputs; the loss does not check it (the caller compares
-        :attr:`n_classes` with its own).
+        rows summing to 1 (within 1e-6), in the order of ``classes``. ``K``
+        must be the network's number of outputs; the loss does not check it
+        (the caller compares :attr:`n_classes` with its own).
+    classes : array-like of shape (K,), default=None
+        The class of each label ``0, ..., K - 1`` the loss receives (a
+        classifier's ``classes_``). A DataFrame ``transition_matrix`` is
+        aligned to it by its index (true classes) and columns (noisy
+        classes), the way :func:`skmislabel.flip_labels` aligns one: missing,
+        extra or repeated labels are refused. None: the classes are the
+        labels ``0, ..., K - 1``.
     reduction : str, default="sum_over_batch_size"
         How Keras reduces the per-sample losses.
     name : str, default=None
@@ -558,7 +639,9 @@ class ForwardCorrectedCrossEntropy(_TransitionMatrixLoss):
     Attributes
     ----------
     transition_matrix : ndarray of shape (K, K), float64
-        The validated matrix, read-only.
+        The validated matrix, in the order of ``classes``, read-only.
+    classes : ndarray of shape (K,) or None
+        The ``classes`` given.
     n_classes : int
         ``K``.
 
@@ -582,8 +665,10 @@ class ForwardCorrectedCrossEntropy(_TransitionMatrixLoss):
     0.2946
     """
 
-    def __init__(self, transition_matrix, *, reduction="sum_over_batch_size", name=None):
-        super().__init__(transition_matrix, reduction=reduction, name=name)
+    def __init__(
+        self, transition_matrix, *, classes=None, reduction="sum_over_batch_size", name=None
+    ):
+        super().__init__(transition_matrix, classes=classes, reduction=reduction, name=name)
         # A NumPy array, not a tensor, so that the loss deep-copies and pickles.
         self._transition = self.transition_matrix.astype(np.float32)
 
@@ -605,12 +690,19 @@ class BackwardCorrectedCrossEntropy(_TransitionMatrixLoss):
 
     Parameters
     ----------
-    transition_matrix : array-like of shape (K, K)
+    transition_matrix : array-like or DataFrame of shape (K, K)
         ``T[i, j] = P(noisy label j | true label i)``: entries in [0, 1],
         rows summing to 1 (within 1e-6), invertible (condition number at
-        most 1e8). ``K`` must be the network's number of outputs; the loss
-        does not check it (the caller compares :attr:`n_classes` with its
-        own).
+        most 1e8), in the order of ``classes``. ``K`` must be the network's
+        number of outputs; the loss does not check it (the caller compares
+        :attr:`n_classes` with its own).
+    classes : array-like of shape (K,), default=None
+        The class of each label ``0, ..., K - 1`` the loss receives (a
+        classifier's ``classes_``). A DataFrame ``transition_matrix`` is
+        aligned to it by its index (true classes) and columns (noisy
+        classes), the way :func:`skmislabel.flip_labels` aligns one: missing,
+        extra or repeated labels are refused. None: the classes are the
+        labels ``0, ..., K - 1``.
     reduction : str, default="sum_over_batch_size"
         How Keras reduces the per-sample losses.
     name : str, default=None
@@ -619,7 +711,9 @@ class BackwardCorrectedCrossEntropy(_TransitionMatrixLoss):
     Attributes
     ----------
     transition_matrix : ndarray of shape (K, K), float64
-        The validated matrix, read-only.
+        The validated matrix, in the order of ``classes``, read-only.
+    classes : ndarray of shape (K,) or None
+        The ``classes`` given.
     n_classes : int
         ``K``.
 
@@ -646,8 +740,10 @@ class BackwardCorrectedCrossEntropy(_TransitionMatrixLoss):
 
     _invertible = True
 
-    def __init__(self, transition_matrix, *, reduction="sum_over_batch_size", name=None):
-        super().__init__(transition_matrix, reduction=reduction, name=name)
+    def __init__(
+        self, transition_matrix, *, classes=None, reduction="sum_over_batch_size", name=None
+    ):
+        super().__init__(transition_matrix, classes=classes, reduction=reduction, name=name)
         # A NumPy array, not a tensor, so that the loss deep-copies and pickles.
         self._inverse = np.linalg.inv(self.transition_matrix).astype(np.float32)
 

@@ -22,7 +22,13 @@ from sklearn.model_selection import GridSearchCV, StratifiedKFold, check_cv, cro
 from sklearn.utils import get_tags
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skmislabel import CNNClassifier, LabelNoiseInjector, _keras_runtime, make_pipeline
+from skmislabel import (
+    CNNClassifier,
+    LabelNoiseInjector,
+    _keras_runtime,
+    flip_labels,
+    make_pipeline,
+)
 from skmislabel.cnn import clear_network_cache
 
 pytestmark = pytest.mark.cnn
@@ -128,8 +134,16 @@ def test_bad_input_errors(digits):
         clf.predict(X[:5, :49])
     with pytest.raises(ValueError, match="Unknown label type"):
         CNNClassifier(epochs=1).fit(X[:50], np.linspace(0, 1, 50))
-    with pytest.raises(ValueError, match="early_stopping=True monitors val_loss"):
-        CNNClassifier(epochs=1, early_stopping=True).fit(X[:50], y[:50])
+    one_of_class_9 = y[:50] % 5
+    one_of_class_9[0] = 9
+    with pytest.raises(ValueError, match="at least 2 samples of every class; class 9 has 1"):
+        CNNClassifier(epochs=1, early_stopping=True).fit(X[:50], one_of_class_9)
+    with pytest.raises(ValueError, match="cannot hold out validation_fraction=0.05 of the 50"):
+        CNNClassifier(epochs=1, early_stopping=True, validation_fraction=0.05).fit(
+            X[:50], y[:50] % 5
+        )
+    with pytest.raises(ValueError, match="'validation_fraction' parameter"):
+        CNNClassifier(epochs=1, early_stopping=True, validation_fraction=1.0).fit(X[:50], y[:50])
     with pytest.raises(ValueError, match="'dropout' parameter"):
         CNNClassifier(dropout=1.0).fit(X[:50], y[:50])
 
@@ -143,14 +157,32 @@ def test_dataframe_input_records_feature_names(digits):
         clf.predict(X[:5])
 
 
-def test_early_stopping_uses_validation_loss(digits):
+def test_early_stopping_on_held_out_noisy_labels_restores_the_best_epoch(digits):
     X, y = digits
-    params = {**SMALL, "epochs": 30, "learning_rate": 0.05}
-    clf = CNNClassifier(
-        **params, validation_split=0.2, early_stopping=True, n_iter_no_change=1, random_state=0
-    ).fit(X, y)
-    assert "val_loss" in clf.history_
-    assert len(clf.history_["loss"]) < 30
+    noisy, _ = flip_labels(y[:400], noise_rate=0.5, random_state=0)
+    params = dict(**{**SMALL, "epochs": 30}, early_stopping=True, random_state=0)
+    clf = CNNClassifier(**params, n_iter_no_change=2).fit(X[:400], noisy)
+    scores = clf.validation_scores_
+    best_epoch = int(np.argmax(scores))
+    assert clf.best_validation_score_ == max(scores)
+    # Stopped 2 epochs after the best one, long before 30.
+    assert clf.n_iter_ == len(scores) == best_epoch + 1 + 2 < 30
+    assert len(clf.history_["loss"]) == clf.n_iter_
+    # The weights are the best epoch's: what a fit stopped there ends with.
+    short = CNNClassifier(**{**params, "epochs": best_epoch + 1}).fit(X[:400], noisy)
+    assert short.validation_scores_ == scores[: best_epoch + 1]
+    np.testing.assert_array_equal(short.predict_proba(X[400:]), clf.predict_proba(X[400:]))
+
+
+def test_without_early_stopping_every_epoch_runs_and_no_score_is_kept(digits):
+    X, y = digits
+    clf = CNNClassifier(**SMALL, random_state=0).fit(X[:100], y[:100])
+    assert clf.n_iter_ == SMALL["epochs"]
+    assert clf.validation_scores_ is None and clf.best_validation_score_ is None
+    clf.set_params(warm_start=True).fit(X[:100], y[:100])
+    assert clf.n_iter_ == 2 * SMALL["epochs"]
+    clf.partial_fit(X[:100], y[:100])
+    assert clf.n_iter_ == 2 * SMALL["epochs"] + 1
 
 
 # --------------------------------------------------------------------------
@@ -564,3 +596,118 @@ def test_partial_fit_validates_and_keeps_the_loss_it_was_built_with(digits):
     # A new network may take any loss.
     warm.set_params(warm_start=False).fit(X[:100], y[:100])
     assert type(warm.model_.loss).__name__ == "SymmetricCrossEntropy"
+
+
+# --------------------------------------------------------------------------
+# Issue 19: hardening
+# --------------------------------------------------------------------------
+def _three_classes(digits, n_samples=300):
+    X, y = digits
+    keep = np.flatnonzero(y < 3)[:n_samples]
+    return X[keep], np.array([3, 7, 11])[y[keep]]
+
+
+def test_a_dataframe_transition_matrix_is_aligned_to_classes_by_its_labels(digits):
+    X, y = _three_classes(digits)
+    classes = [3, 7, 11]
+    transition_matrix = np.array([[0.8, 0.1, 0.1], [0.3, 0.6, 0.1], [0.0, 0.2, 0.8]])
+    frame = pd.DataFrame(transition_matrix, index=classes, columns=classes)
+    reordered = frame.loc[[11, 3, 7], [7, 11, 3]]
+    params = dict(**SMALL, loss="forward", random_state=0)
+    by_position = CNNClassifier(**params, loss__transition_matrix=transition_matrix).fit(X, y)
+    by_label = CNNClassifier(**params, loss__transition_matrix=reordered).fit(X, y)
+    np.testing.assert_array_equal(by_label.transition_matrix_, transition_matrix)
+    np.testing.assert_array_equal(by_label.predict_proba(X), by_position.predict_proba(X))
+    assert by_label.get_params()["loss__transition_matrix"] is reordered  # not modified
+
+
+@pytest.mark.parametrize(
+    "frame, message",
+    [
+        (pd.DataFrame(np.eye(3), index=list("xyz"), columns=list("xyz")), "unknown labels"),
+        (pd.DataFrame(np.eye(3), index=[3, 7, 12], columns=[3, 7, 12]), r"lack \[11\]"),
+        (pd.DataFrame(np.eye(3), index=[3, 7, 7], columns=[3, 7, 11]), "repeat labels"),
+        (pd.DataFrame(np.eye(4), index=[3, 7, 11, 5], columns=[3, 7, 11, 5]), r"unknown .*\[5\]"),
+    ],
+    ids=["labels x, y, z", "missing", "repeated", "extra"],
+)
+def test_a_dataframe_transition_matrix_of_other_classes_is_refused(digits, frame, message):
+    X, y = _three_classes(digits, 60)
+    clf = CNNClassifier(**SMALL, loss="backward", loss__transition_matrix=frame)
+    with pytest.raises(
+        ValueError, match=r"invalid loss__ parameter: transition_matrix.*" + message
+    ):
+        clf.fit(X, y)
+
+
+def test_loss_classes_cannot_be_given(digits):
+    X, y = _three_classes(digits, 60)
+    clf = CNNClassifier(**SMALL, loss="forward", loss__transition_matrix=np.eye(3))
+    with pytest.raises(TypeError, match="loss__classes cannot be given"):
+        clf.set_params(loss__classes=[3, 7, 11]).fit(X, y)
+
+
+def test_estimate_on_one_class_fails_before_any_training(digits, monkeypatch):
+    X, _ = digits
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("a network was trained")
+
+    monkeypatch.setattr(CNNClassifier, "_fit_keras_model", no_training)
+    clf = CNNClassifier(**SMALL, loss="forward", loss__transition_matrix="estimate")
+    with pytest.raises(ValueError, match=r"loss__transition_matrix='estimate'.*at least 2 classes"):
+        clf.fit(X[:50], np.full(50, 4))
+
+
+def test_partial_fit_names_a_new_class(digits):
+    X, y = digits
+    clf = CNNClassifier(**SMALL, random_state=0).partial_fit(X[:100], y[:100] % 2)
+    message = r"y has labels \[2, 3\] that CNNClassifier was not built for.*classes=all_classes"
+    with pytest.raises(ValueError, match=message):
+        clf.partial_fit(X[:100], y[:100] % 4)
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered in cast:RuntimeWarning")
+def test_a_loss_that_is_not_finite_is_named_as_the_cause(digits):
+    X, y = digits
+    clf = CNNClassifier(**SMALL, loss="sce", loss__beta=1e300, random_state=0)
+    with pytest.raises(ValueError, match="became .* The loss is the cause: loss='sce'") as info:
+        clf.fit(X[:100], y[:100])
+    assert "loss__beta=1e+300" in str(info.value)
+    assert "badly scaled" not in str(info.value)
+
+
+def test_predict_proba_is_independent_of_the_order_of_the_samples(digits):
+    # Predicted in an order set by the images alone: exactly, on any CPU
+    # (oneDNN restricted to AVX2 computes a row differently by its position).
+    X, y = digits
+    clf = CNNClassifier(**SMALL, random_state=0).fit(X[:200], y[:200])
+    proba = clf.predict_proba(X[:300])
+    for seed in range(3):
+        order = np.random.default_rng(seed).permutation(300)
+        np.testing.assert_array_equal(clf.predict_proba(X[:300][order]), proba[order])
+    frame = pd.DataFrame(X[:300]).iloc[::-1]
+    np.testing.assert_array_equal(clf.predict_proba(frame), proba[::-1])
+
+
+def test_parameters_after_filters_are_keyword_only():
+    assert CNNClassifier(16).filters == 16
+    with pytest.raises(TypeError):
+        CNNClassifier(16, 5)
+
+
+def test_the_loss_is_built_once_per_network(digits, monkeypatch):
+    import skmislabel.cnn
+
+    X, y = digits
+    calls = []
+    make_loss = skmislabel.cnn.make_loss
+
+    def counting_make_loss(*args, **kwargs):
+        calls.append(args)
+        return make_loss(*args, **kwargs)
+
+    monkeypatch.setattr(skmislabel.cnn, "make_loss", counting_make_loss)
+    clf = CNNClassifier(**{**SMALL, "epochs": 1}, loss="gce", random_state=0).fit(X[:64], y[:64])
+    assert len(calls) == 1
+    assert clf.model_.loss.q == 0.7

@@ -6,8 +6,11 @@ from skmislabel._compat import CNN_EXTRA_MESSAGE
 
 pytest.importorskip("tensorflow", reason=CNN_EXTRA_MESSAGE)
 
+import os
 import pickle
 import random
+import subprocess
+import sys
 
 import numpy as np
 from sklearn.base import clone
@@ -164,3 +167,66 @@ def test_interleaved_estimators_keep_their_own_dropout_stream(digits):
     np.testing.assert_array_equal(second.predict_proba(X[:50]), alone.predict_proba(X[:50]))
     with pytest.raises(ValueError, match="differs from the classes"):
         first.partial_fit(X[:300], y[:300], classes=np.arange(5))
+
+
+def test_set_params_after_fit_leaves_the_fitted_networks_alone(digits):
+    X, y = digits
+    clf = CoTeachingClassifier(random_state=0, **SMALL).fit(X[:200], y[:200])
+    proba = clf.predict_proba(X[:50])
+    clf.set_params(filters=4, dense_units=8, dropout=0.5, learning_rate=1e-2)
+    np.testing.assert_array_equal(clf.predict_proba(X[:50]), proba)
+    clf.partial_fit(X[:200], y[:200])  # continues the fitted networks
+    assert clf.n_epochs_ == SMALL["epochs"] + 1
+    # The next fit builds networks of the new settings.
+    assert clf.fit(X[:200], y[:200]).predict_proba(X[:50]).shape == (50, 10)
+
+
+def test_clear_network_cache_also_clears_the_network_pairs(digits):
+    from skmislabel._keras_runtime import NETWORK_PAIRS
+    from skmislabel.cnn import clear_network_cache
+
+    X, y = digits
+    clf = CoTeachingClassifier(random_state=0, **SMALL).fit(X[:200], y[:200])
+    proba = clf.predict_proba(X[:50])
+    assert len(NETWORK_PAIRS) >= 1
+    assert clear_network_cache() >= 1
+    assert len(NETWORK_PAIRS) == 0
+    np.testing.assert_array_equal(clf.predict_proba(X[:50]), proba)
+
+
+ORDER_SCRIPT = """
+import numpy as np
+from skmislabel import CNNClassifier
+from skmislabel.coteaching import CoTeachingClassifier
+
+# The data and network of scikit-learn's check_methods_sample_order_invariance.
+X = 3 * np.random.RandomState(0).uniform(size=(20, 3))
+y = X[:, 0].astype(np.int64)
+common = dict(image_shape=(1, -1), kernel_size=1, pool_size=1, filters=4, dense_units=16,
+              epochs=5, batch_size=16, learning_rate=0.05, random_state=1)
+for clf in (CNNClassifier(**common), CoTeachingClassifier(forget_rate=0.1, **common)):
+    proba = clf.fit(X, y).predict_proba(X)
+    for seed in range(20):
+        order = np.random.default_rng(seed).permutation(20)
+        np.testing.assert_array_equal(clf.predict_proba(X[order]), proba[order])
+"""
+
+
+def test_predict_proba_is_independent_of_the_order_of_the_samples():
+    # Both estimators predict in an order set by the images alone, so the
+    # probabilities are exactly equal whatever the CPU. oneDNN restricted to
+    # AVX2 (as on a CPU without AVX-512) computes a row differently by its
+    # position in the batch: before, up to 1.2e-7 apart.
+    env = {**os.environ, "ONEDNN_MAX_CPU_ISA": "AVX2", "TF_CPP_MIN_LOG_LEVEL": "3"}
+    result = subprocess.run(
+        [sys.executable, "-c", ORDER_SCRIPT], capture_output=True, text=True, env=env
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+
+
+def test_partial_fit_names_a_new_class_and_how_to_declare_it(digits):
+    X, y = digits
+    clf = CoTeachingClassifier(random_state=0, **SMALL).partial_fit(X[:100], y[:100] % 2)
+    message = r"y has labels \[2, 3\] that CoTeachingClassifier was not built for.*classes="
+    with pytest.raises(ValueError, match=message):
+        clf.partial_fit(X[:100], y[:100] % 4)

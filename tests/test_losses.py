@@ -13,9 +13,11 @@ import sys
 
 import keras
 import numpy as np
+import pandas as pd
 
 from skmislabel.losses import (
     LOSSES,
+    MIN_GCE_Q,
     ActivePassiveLoss,
     BackwardCorrectedCrossEntropy,
     ForwardCorrectedCrossEntropy,
@@ -190,6 +192,96 @@ def test_gce_tends_to_cross_entropy_as_q_goes_to_0():
     assert np.asarray(gce) == pytest.approx(_keras_cross_entropy(LABELS, PROBS), rel=2e-3, abs=1e-3)
 
 
+@pytest.mark.parametrize("q", [1e-8, 1e-20])
+def test_gce_with_a_tiny_q_is_the_cross_entropy(q):
+    # In float32, (1 - p^q) / q is exactly 0 for q <= 1e-8: the stable form
+    # -expm1(q log p) / q keeps the cross-entropy it tends to.
+    gce = GeneralizedCrossEntropy(q=q, reduction="none")(LABELS, PROBS)
+    assert np.asarray(gce) == _approx(_keras_cross_entropy(LABELS, PROBS))
+
+
+def test_gce_at_the_smallest_q_is_finite_and_near_the_cross_entropy():
+    gce = GeneralizedCrossEntropy(q=MIN_GCE_Q, reduction="none")(LABELS, PROBS)
+    assert np.asarray(gce) == _approx(_keras_cross_entropy(LABELS, PROBS))
+    with pytest.raises(ValueError, match="q must be at least"):
+        GeneralizedCrossEntropy(q=MIN_GCE_Q / 2)
+
+
+@pytest.mark.parametrize("loss", ALL_LOSSES, ids=LOSS_IDS)
+@pytest.mark.parametrize("bad_label", [4, -1])
+def test_labels_outside_0_to_k_are_refused(loss, bad_label):
+    tf = pytest.importorskip("tensorflow", reason=CNN_EXTRA_MESSAGE)
+    labels = LABELS.copy()
+    labels[2] = bad_label
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"class labels in \[0, 4\)"):
+        loss(labels, PROBS)
+
+
+def test_labels_outside_0_to_k_are_refused_inside_a_compiled_model():
+    tf = pytest.importorskip("tensorflow", reason=CNN_EXTRA_MESSAGE)
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(4, activation="softmax")])
+    model.compile(loss=GeneralizedCrossEntropy(), optimizer="sgd")
+    X = np.ones((8, 2), dtype=np.float32)
+    model.fit(X, np.arange(8) % 4, epochs=1, verbose=0)  # in range: trains
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"class labels in \[0, 4\)"):
+        model.fit(X, np.arange(8) % 5, epochs=1, verbose=0)
+
+
+def test_labels_outside_0_to_k_make_the_loss_nan_where_assertions_are_dropped():
+    # XLA drops TensorFlow's assertions: the loss is NaN instead, never a
+    # finite made-up number (CNNClassifier stops on a NaN loss).
+    pytest.importorskip("tensorflow", reason=CNN_EXTRA_MESSAGE)
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(4, activation="softmax")])
+    model.compile(loss=GeneralizedCrossEntropy(), optimizer="sgd", jit_compile=True)
+    X = np.ones((8, 2), dtype=np.float32)
+    assert np.isfinite(model.fit(X, np.arange(8) % 4, epochs=1, verbose=0).history["loss"][0])
+    assert np.isnan(model.fit(X, np.arange(8) % 5, epochs=1, verbose=0).history["loss"][0])
+
+
+CLASSES = np.array([3, 7, 11, 20])
+TRANSITION_FRAME = pd.DataFrame(TRANSITION, index=CLASSES, columns=CLASSES)
+
+
+@pytest.mark.parametrize(
+    "loss_class", [ForwardCorrectedCrossEntropy, BackwardCorrectedCrossEntropy]
+)
+def test_a_dataframe_transition_matrix_is_aligned_by_its_labels(loss_class):
+    shuffled = TRANSITION_FRAME.iloc[[2, 0, 3, 1], [1, 3, 0, 2]]
+    loss = loss_class(shuffled, classes=CLASSES, reduction="none")
+    np.testing.assert_array_equal(loss.transition_matrix, TRANSITION)
+    expected = loss_class(TRANSITION, reduction="none")(LABELS, PROBS)
+    np.testing.assert_array_equal(loss(LABELS, PROBS), expected)
+    assert loss.get_config()["classes"] == CLASSES.tolist()
+    # Without classes, the classes are the labels 0, ..., K - 1 the loss receives.
+    by_code = pd.DataFrame(TRANSITION).iloc[::-1, ::-1]
+    np.testing.assert_array_equal(loss_class(by_code).transition_matrix, TRANSITION)
+
+
+@pytest.mark.parametrize(
+    "transition_matrix, classes, err_msg",
+    [
+        (
+            pd.DataFrame(TRANSITION, index=list("wxyz"), columns=list("wxyz")),
+            CLASSES,
+            r"lack \[3, 7, 11, 20\] and have unknown labels \['w', 'x', 'y', 'z'\]",
+        ),
+        (TRANSITION_FRAME, None, r"aligned to the classes \[0, 1, 2, 3\]"),
+        (TRANSITION_FRAME.iloc[:3, :3], CLASSES[:3].tolist() + [5], r"lack \[5\]"),
+        (TRANSITION_FRAME.iloc[[0, 1, 2, 2]], CLASSES, r"index \(true classes\) repeat labels"),
+        (TRANSITION_FRAME, CLASSES[:3], r"unknown labels \[20\]"),
+        (TRANSITION, CLASSES[:3], r"one row and column per class of classes \[3, 7, 11\]"),
+        (TRANSITION, [3, 3, 7, 11], "distinct class labels"),
+    ],
+    ids=["labels x..z", "no classes", "missing", "repeated", "extra", "array size", "classes"],
+)
+def test_a_transition_matrix_that_does_not_fit_the_classes_is_refused(
+    transition_matrix, classes, err_msg
+):
+    for loss_class in (ForwardCorrectedCrossEntropy, BackwardCorrectedCrossEntropy):
+        with pytest.raises(ValueError, match=err_msg):
+            loss_class(transition_matrix, classes=classes)
+
+
 @pytest.mark.parametrize(
     "loss",
     [
@@ -330,6 +422,12 @@ SINGULAR = [[0.5, 0.5], [0.5, 0.5]]
         ("gce", {"q": "a"}, TypeError, r"q must be a number in \(0, 1\]; got 'a'\."),
         ("gce", {"q": True}, TypeError, r"q must be a number in \(0, 1\]; got True\."),
         (
+            "gce",
+            {"q": 1e-300},
+            ValueError,
+            r"q must be at least 1\.97e-31 \(2\*\*-102\).*got 1e-300",
+        ),
+        (
             "label_smoothing",
             {"smoothing": -0.1},
             ValueError,
@@ -407,6 +505,7 @@ SINGULAR = [[0.5, 0.5], [0.5, 0.5]]
         "q 1.5",
         "q str",
         "q bool",
+        "q 1e-300",
         "smoothing -0.1",
         "soft beta 1.2",
         "hard beta 1.2",
