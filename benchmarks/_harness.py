@@ -208,7 +208,9 @@ def quiet_tensorflow(verbose=False):
     set up, but the lines printed while the library loads come before it: they
     go to a temporary file instead of stderr, and are shown if the import fails.
     """
-    if verbose or "tensorflow" in sys.modules:
+    import importlib.util
+
+    if verbose or "tensorflow" in sys.modules or importlib.util.find_spec("tensorflow") is None:
         return
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     sys.stderr.flush()
@@ -393,6 +395,14 @@ def optional_count(value):
     return None if value == "" else count(value)
 
 
+def count_or_nan(value):
+    """A count that is NaN for a failed fit (a float column holding ints)."""
+    return math.nan if value in ("", "nan", "NaN") else float(count(value))
+
+
+INTEGER_PARSERS = (count, optional_count, count_or_nan)
+
+
 def finite_number(value):
     number = float(value)
     if not math.isfinite(number):
@@ -423,9 +433,10 @@ class ResultsCsv:
             value = row.get(column, "")
             if value is None:
                 value = ""
-            elif self.parsers[column] in (count, optional_count) and isinstance(value, float):
-                # An int column read back as a float (its frame allows NaN).
-                value = "" if math.isnan(value) else int(value)
+            elif self.parsers[column] in INTEGER_PARSERS and isinstance(value, float):
+                # A count read back as a float (its column allows NaN) is
+                # written as the int it was, so a resumed file keeps its text.
+                value = value if math.isnan(value) else int(value)
             values[column] = value
         return values
 
@@ -681,8 +692,14 @@ def parallel_backend(args, *, tensorflow=False):
         ):
             yield
         return
+    import logging
+
     from dask.distributed import Client, LocalCluster
 
+    if not args.verbose:
+        # Its workers' start and stop messages would bury the progress bar.
+        logging.getLogger("distributed").setLevel(logging.ERROR)
+    cluster = None
     if args.scheduler:
         client = Client(args.scheduler)
     else:
@@ -695,10 +712,14 @@ def parallel_backend(args, *, tensorflow=False):
         )
         client = Client(cluster)
     try:
+        if tensorflow and not args.verbose:
+            client.run(quiet_tensorflow)
         with joblib.parallel_config(backend="dask"):
             yield
     finally:
         client.close()
+        if cluster is not None:
+            cluster.close()
 
 
 def run_parallel(function, tasks, n_jobs):

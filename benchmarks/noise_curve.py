@@ -253,6 +253,7 @@ def _parsers():
         estimator=harness.required_text,
         noise_type=harness.required_text,
         noise_rate=harness.finite_number,
+        n_flipped=harness.count_or_nan,
     )
     return parsers
 

@@ -633,7 +633,6 @@ def _run_pair(pair, args):
 
 def run(args):
     harness.require_tqdm()
-    harness.quiet_tensorflow(args.verbose)
     files = (CSV, JSON, PNG, MEMORIZATION_PNG)
     with harness.OutputFolder(
         args.out, "remedies", files, resume=args.resume, overwrite=args.overwrite
@@ -642,6 +641,7 @@ def run(args):
         done, dropped = {}, 0
         if args.resume and folder.exists(CSV):
             done, dropped = _complete_fits(results.read(), args, results.path)
+        harness.quiet_tensorflow(args.verbose)
         # Every check passed: from here on files are written. Rewritten with
         # the complete fits only: torn and failed fits run again. The figures
         # of an earlier state must not sit beside these results.
