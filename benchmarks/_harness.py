@@ -244,9 +244,9 @@ class OutputFolder:
     ``resume`` and ``overwrite`` are the command line's choice for them.
     """
 
-    def __init__(self, path, name, files, *, resume=False, overwrite=False):
+    def __init__(self, path, name, files, *, resume=False, overwrite=False, resumable=True):
         self.path, self.name, self.files = Path(path), name, tuple(files)
-        self.resume, self.overwrite = resume, overwrite
+        self.resume, self.overwrite, self.resumable = resume, overwrite, resumable
         self._lock = None
 
     def __enter__(self):
@@ -306,9 +306,10 @@ class OutputFolder:
                     raise Refused(f"--out {self.path}: {name} is not a regular file")
                 existing.append(name)
         if existing and not (self.resume or self.overwrite):
+            choices = "--resume to continue it or --overwrite" if self.resumable else "--overwrite"
             raise Refused(
                 f"--out {self.path} already holds a run ({', '.join(existing)}); pass "
-                "--resume to continue it or --overwrite to replace it"
+                f"{choices} to replace it"
             )
 
     def exists(self, name):
@@ -521,7 +522,10 @@ class ResultsCsv:
             row["_line"] = line_number
             rows.append(row)
         if torn:
-            print(f"--resume: dropped a torn last row of {self.path}; it is run again", file=sys.stderr)
+            print(
+                f"--resume: dropped a torn last row of {self.path}; it is run again",
+                file=sys.stderr,
+            )
         return rows
 
 
@@ -539,8 +543,7 @@ def unique_fits(rows, key_columns, value_columns, path):
         if key in kept:
             other = kept[key]
             if tuple(other[column] for column in value_columns) != values and not all(
-                _both_nan(a, b) or a == b
-                for a, b in zip((other[c] for c in value_columns), values)
+                _both_nan(a, b) or a == b for a, b in zip((other[c] for c in value_columns), values)
             ):
                 task = ", ".join(f"{column}={value}" for column, value in zip(key_columns, key))
                 raise Refused(
@@ -778,3 +781,37 @@ def new_parser(doc):
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=doc.split("\n\n", 1)[1],
     )
+
+
+# --------------------------------------------------------------------------
+# The one-report scripts (speed and memory measurements)
+# --------------------------------------------------------------------------
+def add_report_arguments(parser, name):
+    """--out FOLDER and --overwrite of a script that writes OUT/<name>.json."""
+    parser.add_argument(
+        "--out", default="results", help=f"output folder; the report is OUT/{name}.json"
+    )
+    parser.add_argument(
+        "--overwrite", action="store_true", help=f"replace an existing OUT/{name}.json"
+    )
+
+
+def claim_report(parser, args, name):
+    """Refuse before measuring what saving the report would refuse (exit 2)."""
+    if not args.out:
+        parser.error("--out must name a folder; got ''")
+    args.out = Path(args.out)
+    try:
+        with OutputFolder(
+            args.out, name, (f"{name}.json",), overwrite=args.overwrite, resumable=False
+        ):
+            pass
+    except Refused as exc:
+        parser.error(str(exc))
+
+
+def save_report(args, name, report):
+    """Write OUT/<name>.json (strict JSON, atomically) and say so."""
+    with OutputFolder(args.out, name, (f"{name}.json",), overwrite=True) as folder:
+        folder.write_json(f"{name}.json", report)
+    print(f"saved {args.out / f'{name}.json'}")

@@ -45,9 +45,9 @@ Examples::
 
 import sys
 
-import numpy as np
-
+import _data
 import _harness as harness
+import numpy as np
 
 ESTIMATORS = ("cnn", "logreg", "knn")
 # "none" trains on the noisy labels as they are; the others clean them first
@@ -165,23 +165,17 @@ def _load(args):
     from sklearn.model_selection import StratifiedKFold
 
     if args.dataset == "digits":
-        from sklearn.datasets import load_digits
-
-        X, y = load_digits(return_X_y=True)
+        X, y = _data.digits()
         cv = StratifiedKFold(n_splits=3 if args.quick else 5, shuffle=True, random_state=args.seed)
-        return (X / 16).astype(np.float32), y, list(cv.split(X, y))
-    if args.dataset == "mnist":
-        from skmislabel.datasets import load_mnist
-
-        X, y = load_mnist(subset="all", return_X_y=True)
-        n_train = 15_000
-    else:
-        from skmislabel.datasets import fetch_mnist
-
-        X, y = fetch_mnist(subset="all", data_home=args.data_home, return_X_y=True)
-        n_train = 60_000
+        return X, y, list(cv.split(X, y))
     # The lesson's fixed split: train on the training images, test on the test images.
-    return X, y, [(np.arange(n_train), np.arange(n_train, len(y)))]
+    if args.dataset == "mnist":
+        X, y, train, test = _data.lesson_mnist()
+        return X, y, [(train, test)]
+    from skmislabel.datasets import fetch_mnist
+
+    X, y = fetch_mnist(subset="all", data_home=args.data_home, return_X_y=True)
+    return X, y, [(np.arange(60_000), np.arange(60_000, len(y)))]
 
 
 def _models(args):
@@ -452,8 +446,9 @@ def run(args):
 
         resume_from = pd.DataFrame(earlier, columns=RESULT_COLUMNS) if earlier else None
         frames = []
-        with harness.recorded(report, results.path), harness.parallel_backend(
-            args, tensorflow=bool(uses_cnn)
+        with (
+            harness.recorded(report, results.path),
+            harness.parallel_backend(args, tensorflow=bool(uses_cnn)),
         ):
             try:
                 for label, estimator_name, cleaner in _models(args):

@@ -57,9 +57,9 @@ import math
 import sys
 import time
 
-import numpy as np
-
+import _data
 import _harness as harness
+import numpy as np
 
 METHODS = (
     "cross_entropy",
@@ -256,16 +256,11 @@ _DATA = {}
 def _load(dataset):
     if dataset not in _DATA:
         if dataset == "digits":
-            from sklearn.datasets import load_digits
-
-            X, y = load_digits(return_X_y=True)
-            X = (X / 16).astype(np.float32)
-            _DATA[dataset] = (X[:1200], y[:1200], X[1200:], y[1200:])
+            X, y = _data.digits()
+            train, test = np.arange(1200), np.arange(1200, len(y))
         else:
-            from skmislabel.datasets import load_mnist
-
-            X, y = load_mnist(subset="all", return_X_y=True)
-            _DATA[dataset] = (X[:15_000], y[:15_000], X[15_000:], y[15_000:])
+            X, y, train, test = _data.lesson_mnist()
+        _DATA[dataset] = (X[train], y[train], X[test], y[test])
     return _DATA[dataset]
 
 
@@ -713,9 +708,7 @@ def _sweep(args, folder, results, report, done, dropped):
             # First every fit that needs nothing, then those that need the
             # estimate of T from their repeat's cross-entropy network.
             first = [task for task in tasks if task["method"] not in NEEDS_CROSS_ENTROPY]
-            for rows in harness.run_parallel(
-                functools.partial(run_task, args=args), first, n_jobs
-            ):
+            for rows in harness.run_parallel(functools.partial(run_task, args=args), first, n_jobs):
                 record(rows)
             second = []
             for task in tasks:

@@ -36,8 +36,8 @@ def test_quick_run_writes_csv_png_and_json(tmp_path):
     assert len(frame) == 9 and not frame.duplicated(TASK).any()
     assert (tmp_path / "noise_curve.png").read_bytes()[:4] == b"\x89PNG"
     report = json.loads((tmp_path / "noise_curve.json").read_text())
-    assert report["status"] == "complete" and report["parameters"]["dataset"] == "digits"
-    assert report["versions"]["scikit-learn"] and report["wall_time_s"] > 0
+    assert report["status"] == "complete" and report["settings"]["dataset"] == "digits"
+    assert report["versions"]["scikit-learn"] and report["wall_time_seconds"] > 0
     assert "test accuracy" in result.stdout
 
 

@@ -446,7 +446,7 @@ def test_committed_runs_stay_readable(noise_curve, remedies):
 # --------------------------------------------------------------------------
 @pytest.mark.cnn
 def test_no_tensorflow_start_up_noise_unless_verbose(tmp_path):
-    pytest.importorskip("tensorflow", reason='the remedies need the cnn extra: pip install ".[cnn]"')
+    pytest.importorskip("tensorflow", reason="the remedies need the cnn extra")
     env = {key: value for key, value in os.environ.items() if key != "TF_CPP_MIN_LOG_LEVEL"}
     args = ["--quick", "--method", "gce", "--symmetric", "0", "--pairflip", "--epochs", "1"]
     result = subprocess.run(
