@@ -64,10 +64,15 @@ class Refused(Exception):
 # --------------------------------------------------------------------------
 # Flags
 # --------------------------------------------------------------------------
-def add_run_arguments(parser, *, out_help="output folder (default: results)"):
-    """The flags of every sweep: --out, --seed, --n-jobs, --backend,
-    --scheduler, --quick, --verbose, --resume / --overwrite."""
-    parser.add_argument("--out", default="results", help=out_help)
+def add_run_arguments(parser, *, quick):
+    """The flags of every sweep: --quick (what it runs: ``quick``), --out,
+    --seed, --n-jobs, --backend, --scheduler, --verbose, --resume / --overwrite."""
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"a tiny end-to-end run: {quick} (options given explicitly still apply)",
+    )
+    parser.add_argument("--out", default="results", help="output folder (default: results)")
     parser.add_argument(
         "--seed", type=int, default=0, help="random_state of the whole run, in [0, 2**32)"
     )
@@ -99,6 +104,16 @@ def add_run_arguments(parser, *, out_help="output folder (default: results)"):
         help="replace the results already in OUT (without it, or --resume, an "
         "existing run is never touched)",
     )
+
+
+def parse_with_defaults(parser, argv, defaults, quick_defaults):
+    """The parsed flags; those not given take ``defaults``, or
+    ``quick_defaults`` with --quick."""
+    args = parser.parse_args(argv)
+    for name, value in (quick_defaults if args.quick else defaults).items():
+        if getattr(args, name) is None:
+            setattr(args, name, value)
+    return args
 
 
 def add_noise_arguments(parser):

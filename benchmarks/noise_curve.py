@@ -106,20 +106,17 @@ def _parser():
         "named estimator+cleaner (default: none)",
     )
     parser.add_argument("--data-home", help="folder of mnist.npz for --dataset mnist-full")
-    parser.add_argument(
-        "--quick",
-        action="store_true",
-        help="a tiny end-to-end run: defaults become digits (3-fold CV instead "
-        "of 5), rates 0 0.2 0.4, 1 repeat, 2 epochs (options given explicitly "
-        "still apply)",
+    harness.add_run_arguments(
+        parser,
+        quick="defaults become digits (3-fold CV instead of 5), rates 0 0.2 0.4, "
+        "1 repeat, 2 epochs",
     )
-    harness.add_run_arguments(parser)
     return parser
 
 
 def _parse(argv):
     parser = _parser()
-    args = parser.parse_args(argv)
+    args = harness.parse_with_defaults(parser, argv, DEFAULTS, QUICK_DEFAULTS)
     args.noise_types = args.noise_types or ["symmetric"]
     args.estimators = args.estimators or ["cnn"]
     args.cleaners = args.cleaners or ["none"]
@@ -127,9 +124,6 @@ def _parse(argv):
         values = getattr(args, name)
         if len(set(values)) != len(values):
             parser.error(f"--{name[:-1].replace('_', '-')} must not repeat a value; got {values}")
-    for name, default in (QUICK_DEFAULTS if args.quick else DEFAULTS).items():
-        if getattr(args, name) is None:
-            setattr(args, name, default)
     harness.check_arguments(parser, args, at_least_one=("repeats", "epochs", "batch_size"))
     args.rates = harness.check_rates(parser, "--rates", args.rates)
     return args

@@ -150,23 +150,15 @@ def _parser():
         help="mnist: the bundled lesson subset; digits: scikit-learn's 8x8 digits, "
         "first 1,200 to train, the rest to test (default: mnist)",
     )
-    parser.add_argument(
-        "--quick",
-        action="store_true",
-        help="a tiny end-to-end run: digits, symmetric 0.4, pairflip 0.3, 1 repeat, "
-        "3 epochs (options given explicitly still apply)",
+    harness.add_run_arguments(
+        parser, quick="digits, symmetric 0.4, pairflip 0.3, 1 repeat, 3 epochs"
     )
-    harness.add_run_arguments(parser)
     return parser
 
 
 def _parse(argv):
     parser = _parser()
-    args = parser.parse_args(argv)
-    defaults = QUICK_DEFAULTS if args.quick else DEFAULTS
-    for name, value in defaults.items():
-        if getattr(args, name) is None:
-            setattr(args, name, value)
+    args = harness.parse_with_defaults(parser, argv, DEFAULTS, QUICK_DEFAULTS)
     args.methods = list(args.methods or METHODS)
     if len(set(args.methods)) != len(args.methods):
         parser.error(f"--method must not repeat a value; got {args.methods}")
