@@ -50,6 +50,8 @@ NOISE_TYPES = (
     "pmd",
     "borderline",
 )
+# The types whose flips follow each sample (their options: add_noise_arguments).
+INSTANCE_NOISE_TYPES = ("part_dependent", "confidence", "pmd", "borderline")
 # Flags that say how a run is executed, not what it computes: a resumed run
 # may change them.
 EXECUTION_SETTINGS = ("n_jobs", "backend", "scheduler", "verbose", "parallelism")
@@ -206,7 +208,10 @@ def injector(noise_type, args, **params):
 
 
 def settings_fingerprint(settings):
-    """A fingerprint of what decides a run's numbers (execution flags left out)."""
+    """A fingerprint of what decides a run's numbers (execution flags left
+    out), or the one the settings carry."""
+    if "fingerprint" in settings:
+        return settings["fingerprint"]
     kept = {key: value for key, value in settings.items() if key not in EXECUTION_SETTINGS}
     digest = hashlib.sha256(json.dumps(kept, sort_keys=True, default=str).encode()).hexdigest()
     return "sha256:" + digest[:16]

@@ -76,20 +76,11 @@ METHODS = (
 )
 # Methods that need the same repeat's cross-entropy network first.
 NEEDS_CROSS_ENTROPY = ("forward_estimated",)
-DEFAULTS = {
-    "dataset": "mnist",
-    "symmetric": [0.5, 0.6, 0.0],
-    "pairflip": [0.45, 0.2],
-    "repeats": 2,
-    "epochs": 20,
-}
-QUICK_DEFAULTS = {
-    "dataset": "digits",
-    "symmetric": [0.4],
-    "pairflip": [0.3],
-    "repeats": 1,
-    "epochs": 3,
-}
+DEFAULTS = {"dataset": "mnist", "repeats": 2, "epochs": 20}
+QUICK_DEFAULTS = {"dataset": "digits", "repeats": 1, "epochs": 3}
+# The noise when no --symmetric, --pairflip or --noise is given.
+DEFAULT_NOISE = {"symmetric": [0.5, 0.6, 0.0], "pairflip": [0.45, 0.2]}
+QUICK_NOISE = {"symmetric": [0.4], "pairflip": [0.3]}
 COLUMNS = (
     "method",
     "noise_type",
@@ -141,6 +132,17 @@ def _parser():
         nargs="*",
         help="pairflip rates, run in this order (default 0.45 0.2)",
     )
+    parser.add_argument(
+        "--noise",
+        nargs="+",
+        action="append",
+        metavar="TYPE RATE",
+        help="a noise type of LabelNoiseInjector and its rates, run after the symmetric "
+        f"and pairflip ones; repeat for more types ({', '.join(harness.NOISE_TYPES)}; "
+        "the options of the instance-dependent ones below). With --noise, "
+        "--symmetric and --pairflip have no default",
+    )
+    harness.add_noise_arguments(parser)
     parser.add_argument("--repeats", type=int, help="repeats with new noise and seeds (default 2)")
     parser.add_argument("--epochs", type=int, help="epochs per fit (default 20)")
     parser.add_argument("--batch-size", type=int, default=128, help="default 128")
@@ -165,31 +167,60 @@ def _parse(argv):
     if any(method in NEEDS_CROSS_ENTROPY for method in args.methods):
         if "cross_entropy" not in args.methods:
             args.methods.insert(0, "cross_entropy")
+    given = args.symmetric is not None or args.pairflip is not None or args.noise
+    for name, rates in (QUICK_NOISE if args.quick else DEFAULT_NOISE).items():
+        if getattr(args, name) is None:
+            setattr(args, name, [] if given else list(rates))
+    args.noise = _noise_conditions(parser, args.noise or [])
     for name in ("symmetric", "pairflip"):
         # Checked, but kept in the order given: the first rates run first.
         harness.check_rates(parser, f"--{name}", getattr(args, name), upper_included=False)
     if any(rate == 0 for rate in args.pairflip):
         parser.error("--pairflip 0 is clean training; give it as --symmetric 0")
-    if not args.symmetric and not args.pairflip:
-        parser.error("give at least one rate with --symmetric or --pairflip")
+    if not _conditions(args):
+        parser.error("give at least one rate with --symmetric, --pairflip or --noise")
     harness.check_arguments(parser, args, at_least_one=("repeats", "epochs", "batch_size"))
     if args.n_jobs is None:
         args.n_jobs = min(harness.available_cores(), 4)
     return args
 
 
+def _noise_conditions(parser, noise):
+    """``(type, rate)`` of each --noise TYPE RATE [RATE ...], in the order given."""
+    conditions = []
+    for values in noise:
+        noise_type, *texts = values
+        if noise_type not in harness.NOISE_TYPES:
+            parser.error(
+                f"--noise: invalid type {noise_type!r} (choose from {harness.NOISE_TYPES})"
+            )
+        if not texts:
+            parser.error(f"--noise {noise_type} needs at least one rate")
+        try:
+            rates = [float(text) for text in texts]
+        except ValueError:
+            parser.error(f"--noise {noise_type}: the rates must be numbers; got {texts}")
+        harness.check_rates(parser, f"--noise {noise_type}", rates, upper_included=False)
+        if noise_type != "symmetric" and 0 in rates:
+            parser.error(f"--noise {noise_type} 0 is clean training; give it as --symmetric 0")
+        conditions += [(noise_type, rate) for rate in rates]
+    if len(set(conditions)) != len(conditions):
+        parser.error("--noise must not repeat a type and rate")
+    return conditions
+
+
 # --------------------------------------------------------------------------
 # The tasks
 # --------------------------------------------------------------------------
 def _conditions(args):
-    """The noise conditions, symmetric and pairflip alternating in the order
-    given, so that the first rates of each come first."""
+    """The noise conditions: symmetric and pairflip alternating in the order
+    given, so that the first rates of each come first, then those of --noise."""
     symmetric = [("symmetric", rate) for rate in args.symmetric]
     pairflip = [("pairflip", rate) for rate in args.pairflip]
     ordered = []
     for index in range(max(len(symmetric), len(pairflip))):
         ordered += symmetric[index : index + 1] + pairflip[index : index + 1]
-    return ordered
+    return ordered + [condition for condition in args.noise if condition not in ordered]
 
 
 def _seed(*parts):
@@ -220,9 +251,11 @@ def _tasks(args):
     return tasks
 
 
-def _settings(args):
+def _settings(args, noise_type=None):
     """What decides a fit's numbers besides its task: a resumed row must have
-    been computed with these."""
+    been computed with these. The instance-dependent types' options are part
+    of their rows' settings only (so the rows of a run made before they
+    existed keep their fingerprint)."""
     settings = {
         "dataset": args.dataset,
         "epochs": args.epochs,
@@ -230,6 +263,8 @@ def _settings(args):
         "seed": args.seed,
         "measured_training_samples": MEASURED_TRAINING_SAMPLES,
     }
+    if noise_type in harness.INSTANCE_NOISE_TYPES:
+        settings["noise_options"] = harness.noise_options(args)
     return (
         "sha256:" + hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:16]
     )
@@ -277,18 +312,16 @@ def _estimator(method, task, args, transition_matrix):
 def run_task(task, args, estimated_transition_matrix=None):
     """Train one method on one noisy training set, epoch by epoch; the
     task's rows (one per epoch), or one row with the error."""
-    from skmislabel import LabelNoiseInjector
     from skmislabel.model_selection import memorization_curve
     from skmislabel.noise import estimate_transition_matrix
 
     started = time.perf_counter()
-    base = {**task, "settings": _settings(args), "estimated_transition_matrix": ""}
+    settings = _settings(args, task["noise_type"])
+    base = {**task, "settings": settings, "estimated_transition_matrix": ""}
     try:
         X, y, X_test, y_test = _load(args.dataset)
-        injector = LabelNoiseInjector(
-            noise_rate=task["noise_rate"],
-            noise_type=task["noise_type"],
-            random_state=task["noise_seed"],
+        injector = harness.injector(
+            task["noise_type"], args, noise_rate=task["noise_rate"], random_state=task["noise_seed"]
         )
         _, y_noisy = injector.fit_resample(X, y)
         if task["method"] == "forward_estimated":
@@ -388,13 +421,14 @@ PARSERS = {
 def _complete_fits(saved, args, path):
     """The complete fits of a saved CSV as ``{task key: rows by epoch}``, and
     the number of torn or failed fits left out (they are run again)."""
-    settings, tasks = _settings(args), {_task_key(task): task for task in _tasks(args)}
+    tasks = {_task_key(task): task for task in _tasks(args)}
     for row in saved:
+        settings = _settings(args, row["noise_type"])
         if row["settings"] != settings:
             raise harness.Refused(
-                f"{path} holds rows of other settings ({row['settings']}, this run "
-                f"{settings}: dataset, epochs, batch size or seed differ); use another "
-                "--out, or --overwrite to replace them"
+                f"{path} line {row['_line']} holds a row of other settings ({row['settings']}, "
+                f"this run {settings}: dataset, epochs, batch size, seed or noise options "
+                "differ); use another --out, or --overwrite to replace them"
             )
         task = tasks.get(_task_key(row))
         if task is not None and (row["noise_seed"], row["model_seed"]) != (
@@ -482,16 +516,15 @@ def _table_conditions(table):
 def transition_matrix_errors(rows, args):
     """The anchor-point estimate of each cross-entropy fit against the true T
     (the injector's): mean absolute error over entries and the largest one."""
-    from skmislabel import LabelNoiseInjector
-
     X, y = _load(args.dataset)[:2]
     errors = []
     for row in rows:
         if row["method"] != "cross_entropy" or not row["estimated_transition_matrix"]:
             continue
-        injector = LabelNoiseInjector(
+        injector = harness.injector(
+            row["noise_type"],
+            args,
             noise_rate=float(row["noise_rate"]),
-            noise_type=row["noise_type"],
             random_state=int(row["noise_seed"]),
         )
         injector.fit_resample(X, y)
@@ -620,6 +653,7 @@ def _run_pair(pair, args):
 
 def run(args):
     harness.require_tqdm()
+    harness.check_n_neighbors(args, len(_load(args.dataset)[1]))
     files = (CSV, JSON, PNG, MEMORIZATION_PNG)
     with harness.OutputFolder(
         args.out, "remedies", files, resume=args.resume, overwrite=args.overwrite
@@ -643,6 +677,8 @@ def run(args):
                 "dataset": args.dataset,
                 "symmetric": args.symmetric,
                 "pairflip": args.pairflip,
+                "noise": args.noise,
+                "noise_options": harness.noise_options(args),
                 "repeats": args.repeats,
                 "epochs": args.epochs,
                 "batch_size": args.batch_size,
@@ -711,7 +747,8 @@ def _sweep(args, folder, results, report, done, dropped):
                     second.append((task, json.loads(estimate)))
                 else:
                     error = "no estimate of T: this repeat's cross_entropy fit failed"
-                    record([{**task, "settings": _settings(args), "error": error}])
+                    settings = _settings(args, task["noise_type"])
+                    record([{**task, "settings": settings, "error": error}])
             for rows in harness.run_parallel(
                 functools.partial(_run_pair, args=args), second, n_jobs
             ):

@@ -461,3 +461,34 @@ def test_no_tensorflow_start_up_noise_unless_verbose(tmp_path):
     # What is left on stderr is the progress bar.
     lines = [line for line in result.stderr.replace("\r", "\n").splitlines() if line.strip()]
     assert all(line.startswith("remedies:") for line in lines), lines
+
+
+# --------------------------------------------------------------------------
+# remedies.py: every noise type of noise_curve.py (issue 21), the record kept
+# --------------------------------------------------------------------------
+def test_remedies_runs_any_noise_type_with_its_options_in_its_rows(remedies, tmp_path, capsys):
+    args = ["--quick", "--method", "gce", "--symmetric", "0.3", "--pairflip"]
+    args += ["--noise", "confidence", "0.3", "--epochs", "1", "--n-jobs", "1"]
+    assert remedies.main([*args, "--out", str(tmp_path)]) == 0
+    frame = pd.read_csv(tmp_path / "remedies.csv")
+    assert sorted(set(frame["noise_type"])) == ["confidence", "symmetric"]
+    settings = frame.groupby("noise_type")["settings"].first()
+    assert settings["confidence"] != settings["symmetric"]
+    flipped = frame.set_index("noise_type")["n_flipped"]
+    assert flipped["confidence"] == flipped["symmetric"] == round(0.3 * 1200)
+    # Another option of the confidence noise is another noise model: refused.
+    assert remedies.main([*args, "--noise-cv", "3", "--out", str(tmp_path), "--resume"]) == 2
+    err = capsys.readouterr().err
+    assert "other settings" in err and "noise options" in err
+
+
+def test_the_remedies_run_on_record_keeps_its_settings_and_seeds(remedies):
+    record = pd.read_csv(ROOT / "docs" / "images" / "remedies.csv")
+    report = json.loads((ROOT / "docs" / "images" / "remedies.json").read_text())
+    args = remedies._parse(["--repeats", str(report["settings"]["repeats"])])
+    tasks = {remedies._task_key(task): task for task in remedies._tasks(args)}
+    assert set(tasks) == {remedies._task_key(row) for _, row in record.iterrows()}
+    for _, row in record.iterrows():
+        task = tasks[remedies._task_key(row)]
+        assert row["settings"] == remedies._settings(args, row["noise_type"])
+        assert (row["noise_seed"], row["model_seed"]) == (task["noise_seed"], task["model_seed"])
