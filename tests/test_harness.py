@@ -492,3 +492,46 @@ def test_the_remedies_run_on_record_keeps_its_settings_and_seeds(remedies):
         task = tasks[remedies._task_key(row)]
         assert row["settings"] == remedies._settings(args, row["noise_type"])
         assert (row["noise_seed"], row["model_seed"]) == (task["noise_seed"], task["model_seed"])
+
+
+def test_remedies_interrupted_keeps_its_finished_fits_and_resumes(remedies, tmp_path, monkeypatch):
+    fitted = remedies._estimator
+    calls = []
+
+    def interrupted_at_the_second_fit(method, task, args, transition_matrix):
+        calls.append(method)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return fitted(method, task, args, transition_matrix)
+
+    monkeypatch.setattr(remedies, "_estimator", interrupted_at_the_second_fit)
+    assert remedies.main([*REMEDIES_SMALL, "--out", str(tmp_path)]) == 130
+    report = _strict_json(tmp_path / "remedies.json")
+    assert report["status"] == "interrupted"
+    assert len(pd.read_csv(tmp_path / "remedies.csv")) == 2  # the first fit's 2 epochs
+    monkeypatch.setattr(remedies, "_estimator", fitted)
+    assert remedies.main([*REMEDIES_SMALL, "--out", str(tmp_path), "--resume"]) == 0
+    assert len(pd.read_csv(tmp_path / "remedies.csv")) == 6 * 2
+
+
+@pytest.mark.cnn  # the dask workers import TensorFlow quietly before the first fit
+def test_remedies_runs_its_fits_on_dask(remedies_run, tmp_path):
+    pytest.importorskip("dask.distributed", reason="--backend dask needs dask[distributed]")
+    pytest.importorskip("tensorflow", reason="the remedies need the cnn extra")
+    from sklearn.linear_model import SGDClassifier
+
+    module = _load("remedies")
+
+    module._estimator = lambda method, task, args, transition_matrix: SGDClassifier(
+        loss="log_loss", random_state=task["model_seed"]
+    )
+    args = [*REMEDIES_SMALL[:-2], "--backend", "dask", "--n-jobs", "1"]
+    assert module.main([*args, "--out", str(tmp_path)]) == 0
+    # The same fits as in this process: the numbers do not depend on the backend.
+    key = ["method", "noise_type", "noise_rate", "repeat", "epoch"]
+
+    def rows(folder):
+        frame = pd.read_csv(folder / "remedies.csv").drop(columns="fit_time")
+        return frame.sort_values(key).reset_index(drop=True)
+
+    pd.testing.assert_frame_equal(rows(tmp_path), rows(remedies_run))
