@@ -26,6 +26,7 @@ adds. It is strict JSON: NaN and infinities are written as null.
 import argparse
 import contextlib
 import csv
+import errno
 import hashlib
 import io
 import json
@@ -270,6 +271,9 @@ class OutputFolder:
         self._lock = None
 
     def __enter__(self):
+        lock = f"{self.name}.lock"
+        if (self.path / lock).is_symlink():
+            raise self._link(lock)
         try:
             self.path.mkdir(parents=True, exist_ok=True)
             # Opening the lock file also proves that the folder is writable
@@ -280,9 +284,10 @@ class OutputFolder:
                 0o644,
             )
         except OSError as exc:
+            if exc.errno == errno.ELOOP:  # planted since the check above
+                raise self._link(lock) from None
             raise Refused(
-                f"--out {self.path}: cannot write there ({exc.strerror or exc}"
-                f"{'; is ' + self.name + '.lock a symbolic link?' if exc.errno == 40 else ''})"
+                f"--out {self.path}: cannot write there ({exc.strerror or exc})"
             ) from None
         try:
             import fcntl
@@ -312,15 +317,18 @@ class OutputFolder:
             os.close(self._lock)
             self._lock = None
 
+    def _link(self, name):
+        return Refused(
+            f"--out {self.path}: {name} is a symbolic link; a run writes only "
+            "regular files inside its folder: remove it or choose another --out"
+        )
+
     def _check_files(self):
         existing = []
         for name in self.files:
             path = self.path / name
             if path.is_symlink():
-                raise Refused(
-                    f"--out {self.path}: {name} is a symbolic link; a run writes only "
-                    "regular files inside its folder: remove it or choose another --out"
-                )
+                raise self._link(name)
             if path.exists():
                 if not path.is_file():
                     raise Refused(f"--out {self.path}: {name} is not a regular file")
@@ -765,8 +773,9 @@ def main(run, args):
     except Refused as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_REFUSED
-    except KeyboardInterrupt:
-        print("\ninterrupted", file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        if not getattr(exc, "reported", False):
+            print("\ninterrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except Exception as exc:  # the exit status says failure; the traceback says why
         import traceback
@@ -782,12 +791,13 @@ def recorded(report, results_path):
     the error; the exception goes on to ``main``."""
     try:
         yield
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         report.write("interrupted")
         print(
             f"\ninterrupted: finished fits are in {results_path}; rerun with --resume to go on.",
             file=sys.stderr,
         )
+        exc.reported = True
         raise
     except BaseException as exc:
         report.write("failed", error=f"{type(exc).__name__}: {exc}")
