@@ -535,3 +535,24 @@ def test_remedies_runs_its_fits_on_dask(remedies_run, tmp_path):
         return frame.sort_values(key).reset_index(drop=True)
 
     pd.testing.assert_frame_equal(rows(tmp_path), rows(remedies_run))
+
+
+def test_a_one_report_script_takes_out_as_a_folder_and_never_replaces_unasked(tmp_path, capsys):
+    # The convention of cnn_speed, cnn_memory, curve_speed, nested_noise,
+    # noise_speed and sweep_memory: OUT/<name>.json, --overwrite to replace it.
+    import argparse
+
+    harness = _load("_harness")
+    parser = argparse.ArgumentParser(prog="speed.py")
+    harness.add_report_arguments(parser, "speed")
+    args = parser.parse_args(["--out", str(tmp_path / "out")])
+    harness.claim_report(parser, args, "speed")
+    harness.save_report(args, "speed", {"seconds": float("nan")})
+    assert _strict_json(tmp_path / "out" / "speed.json") == {"seconds": None}
+    again = parser.parse_args(["--out", str(tmp_path / "out")])
+    with pytest.raises(SystemExit) as refused:
+        harness.claim_report(parser, again, "speed")
+    assert refused.value.code == 2 and "--overwrite" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        harness.claim_report(parser, parser.parse_args(["--out", ""]), "speed")
+    assert "--out must name a folder" in capsys.readouterr().err
