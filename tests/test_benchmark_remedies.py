@@ -104,8 +104,8 @@ def test_resume_reruns_a_fit_torn_by_a_killed_write(small_run, tmp_path):
 @pytest.mark.parametrize(
     "extra, message",
     [
-        (["--epochs", "3"], "rows of other settings"),
-        (["--seed", "1"], "rows of other settings"),
+        (["--epochs", "3"], "a row of other settings"),
+        (["--seed", "1"], "a row of other settings"),
     ],
 )
 def test_resume_refuses_rows_of_other_settings(small_run, tmp_path, extra, message):
