@@ -47,6 +47,7 @@ Examples::
     python benchmarks/remedies.py --quick
     python benchmarks/remedies.py --method cross_entropy --method gce \\
         --symmetric 0.5 --pairflip 0.45 --repeats 3
+    python benchmarks/remedies.py --quick --noise confidence 0.3 --noise borderline 0.2
     python benchmarks/remedies.py --backend dask --n-jobs 2
 """
 
