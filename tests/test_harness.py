@@ -468,7 +468,7 @@ def test_no_tensorflow_start_up_noise_unless_verbose(tmp_path):
 # --------------------------------------------------------------------------
 def test_remedies_runs_any_noise_type_with_its_options_in_its_rows(remedies, tmp_path, capsys):
     args = ["--quick", "--method", "gce", "--symmetric", "0.3", "--pairflip"]
-    args += ["--noise", "confidence", "0.3", "--epochs", "1", "--n-jobs", "1"]
+    args += ["--noise", "confidence", "0.3", "--noise-cv", "2", "--epochs", "1", "--n-jobs", "1"]
     assert remedies.main([*args, "--out", str(tmp_path)]) == 0
     frame = pd.read_csv(tmp_path / "remedies.csv")
     assert sorted(set(frame["noise_type"])) == ["confidence", "symmetric"]
