@@ -21,8 +21,9 @@ import json
 import subprocess
 import sys
 import time
-from pathlib import Path
 
+import _data
+import _harness as harness
 import numpy as np
 
 VARIANTS = ("ours", "keras", "keras-clear")
@@ -33,28 +34,17 @@ def _measure(variant, n_fits):
 
     import keras
     import psutil
-    from sklearn.datasets import load_digits
 
     from skmislabel import CNNClassifier
 
-    X, y = load_digits(return_X_y=True)
-    X = (X / 16).astype(np.float32)
+    X, y = _data.digits()
     process = psutil.Process()
     rss, start = [], time.perf_counter()
     for i in range(n_fits):
         if variant == "ours":
             CNNClassifier(epochs=1, random_state=i).fit(X, y)
         else:
-            model = keras.Sequential(
-                [
-                    keras.Input((8, 8, 1)),
-                    keras.layers.Conv2D(32, 3, activation="relu"),
-                    keras.layers.MaxPooling2D(2),
-                    keras.layers.Flatten(),
-                    keras.layers.Dense(128, activation="relu"),
-                    keras.layers.Dense(10, activation="softmax"),
-                ]
-            )
+            model = _data.lesson_network(keras, image_side=8)
             model.compile("adam", "sparse_categorical_crossentropy", steps_per_execution=32)
             model.fit(X.reshape(-1, 8, 8, 1), y, epochs=1, batch_size=32, verbose=0)
             if variant == "keras-clear":
@@ -77,13 +67,14 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--fits", type=int, default=50)
     parser.add_argument("--variant", choices=VARIANTS, help="measure one variant (internal)")
-    parser.add_argument("--out", type=Path, default=Path("results/cnn_memory.json"))
+    harness.add_report_arguments(parser, "cnn_memory")
     args = parser.parse_args(argv)
     if args.fits < 2:
         parser.error("--fits must be at least 2")
     if args.variant:
         print(json.dumps(_measure(args.variant, args.fits)))
         return 0
+    harness.claim_report(parser, args, "cnn_memory")
     rows = []
     print(f"{'variant':>12} {'fits':>5} {'MB/fit':>7} {'MB/fit (2nd half)':>18} {'s/fit':>6}")
     for variant in VARIANTS:
@@ -103,9 +94,7 @@ def main(argv=None):
             f"{variant:>12} {row['fits']:>5} {row['growth_mb_per_fit']:>7.2f} "
             f"{row['growth_mb_per_fit_second_half']:>18.2f} {row['seconds_per_fit']:>6.2f}"
         )
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"benchmark": "cnn_memory", "rows": rows}, indent=2))
-    print(f"saved {args.out}")
+    harness.save_report(args, "cnn_memory", {"benchmark": "cnn_memory", "rows": rows})
     return 0
 
 

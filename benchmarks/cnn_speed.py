@@ -24,12 +24,12 @@ sample are counted as three times the forward pass's 2 x multiply-adds
 """
 
 import argparse
-import json
 import platform
 import sys
 import time
-from pathlib import Path
 
+import _data
+import _harness as harness
 import numpy as np
 
 
@@ -55,16 +55,7 @@ def _matmul_gflops(tf, size=4096, repeats=5):
 
 
 def _plain_keras_fit(keras, X, y, epochs, batch_size, steps_per_execution):
-    model = keras.Sequential(
-        [
-            keras.Input((28, 28, 1)),
-            keras.layers.Conv2D(32, (3, 3), activation="relu"),
-            keras.layers.MaxPooling2D((2, 2)),
-            keras.layers.Flatten(),
-            keras.layers.Dense(128, activation="relu"),
-            keras.layers.Dense(10, activation="softmax"),
-        ]
-    )
+    model = _data.lesson_network(keras)
     model.compile(
         optimizer=keras.optimizers.Adam(1e-3),
         loss="sparse_categorical_crossentropy",
@@ -78,10 +69,11 @@ def main(argv=None):
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--batch-sizes", type=int, nargs="+", default=[32, 128])
     parser.add_argument("--repeats", type=int, default=3, help="runs of each (at least 3)")
-    parser.add_argument("--out", type=Path, default=Path("results/cnn_speed.json"))
+    harness.add_report_arguments(parser, "cnn_speed")
     args = parser.parse_args(argv)
     if args.repeats < 1 or args.epochs < 1:
         parser.error("--repeats and --epochs must be at least 1")
+    harness.claim_report(parser, args, "cnn_speed")
 
     import keras
     import tensorflow as tf
@@ -150,9 +142,7 @@ def main(argv=None):
         "train_gflop_per_epoch": train_flops_per_epoch / 1e9,
         "rows": rows,
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2))
-    print(f"saved {args.out}")
+    harness.save_report(args, "cnn_speed", report)
     return 0
 
 

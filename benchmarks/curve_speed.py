@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/curve_speed.py [--rounds 2] [--epochs 5] [--out results/curve_speed.json]
+    python benchmarks/curve_speed.py [--rounds 2] [--epochs 5] [--out results] [--overwrite]
 
 The same 6 fits of the lesson's CNN (symmetric noise at rates 0, 0.2 and 0.4,
 2 repeats, batch 32, the lesson's 15,000 / 2,000 split) are run three ways,
@@ -35,6 +35,8 @@ import sys
 import time
 from pathlib import Path
 
+import _data
+import _harness as harness
 import numpy as np
 
 WAYS = ("plain-keras", "ours-sequential", "ours-parallel")
@@ -60,16 +62,7 @@ def _plain_keras(epochs, X, y, split):
         for rate in RATES:
             y_noisy, _ = flip_labels(y[train], noise_rate=rate, random_state=noise_seed)
             keras.utils.set_random_seed(model_seed)
-            model = keras.Sequential(
-                [
-                    keras.Input((28, 28, 1)),
-                    keras.layers.Conv2D(32, 3, activation="relu"),
-                    keras.layers.MaxPooling2D(2),
-                    keras.layers.Flatten(),
-                    keras.layers.Dense(128, activation="relu"),
-                    keras.layers.Dense(10, activation="softmax"),
-                ]
-            )
+            model = _data.lesson_network(keras)
             model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
             images = X.reshape(-1, 28, 28, 1)
             model.fit(images[train], y_noisy, epochs=epochs, batch_size=32, verbose=0)
@@ -112,10 +105,8 @@ def _cores():
 
 def _child(way, epochs):
     """Run one way in this process and print its result as one JSON line."""
-    from skmislabel.datasets import load_mnist
-
-    X, y = load_mnist(subset="all", return_X_y=True)
-    split = (np.arange(15_000), np.arange(15_000, 17_000))
+    X, y, train, test = _data.lesson_mnist()
+    split = (train, test)
     start = time.perf_counter()
     if way == "plain-keras":
         scores = _plain_keras(epochs, X, y, split)
@@ -161,7 +152,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=2, help="alternating rounds (default 2)")
     parser.add_argument("--epochs", type=int, default=5)
-    parser.add_argument("--out", type=Path, default=Path("results/curve_speed.json"))
+    harness.add_report_arguments(parser, "curve_speed")
     parser.add_argument("--child", choices=WAYS, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.rounds < 1 or args.epochs < 1:
@@ -169,6 +160,7 @@ def main(argv=None):
     if args.child:
         _child(args.child, args.epochs)
         return 0
+    harness.claim_report(parser, args, "curve_speed")
 
     runs = {way: [] for way in WAYS}
     for round_index in range(args.rounds):
@@ -216,23 +208,20 @@ def main(argv=None):
             f"{mean:>10.4f} ± {standard_error:.4f} {row['peak_rss_mb']:>12.0f} "
             f"{row['peak_worker_rss_mb']:>14.0f}" + ("  (default)" if row["is_default"] else "")
         )
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(
-        json.dumps(
-            {
-                "benchmark": "curve_speed",
-                "epochs": args.epochs,
-                "rounds": args.rounds,
-                "rates": RATES,
-                "repeats": REPEATS,
-                "machine": {"platform": platform.platform(), "cpus": os.cpu_count()},
-                "summary": summary,
-                "runs": runs,
-            },
-            indent=2,
-        )
+    harness.save_report(
+        args,
+        "curve_speed",
+        {
+            "benchmark": "curve_speed",
+            "epochs": args.epochs,
+            "rounds": args.rounds,
+            "rates": RATES,
+            "repeats": REPEATS,
+            "machine": {"platform": platform.platform(), "cpus": os.cpu_count()},
+            "summary": summary,
+            "runs": runs,
+        },
     )
-    print(f"\nwrote {args.out}")
     return 0
 
 

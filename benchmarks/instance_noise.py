@@ -3,7 +3,7 @@
 Usage::
 
     python benchmarks/instance_noise.py [--seeds 10] [--rates 0.1 0.3 0.5] \\
-        [--out results/instance_noise]
+        [--out results] [--overwrite]
 
 On the lesson's 15,000 training images (``--dataset digits`` for scikit-learn's
 digits), for symmetric noise and the four instance-dependent types, every
@@ -25,16 +25,16 @@ data: the cache of ``skmislabel._confidence_noise``).
 """
 
 import argparse
-import csv
-import json
 import os
 import platform
 import sys
 import time
 from pathlib import Path
 
+import _harness as harness
 import numpy as np
 
+CSV, JSON = "instance_noise.csv", "instance_noise.json"
 NOISE_TYPES = ("symmetric", "part_dependent", "confidence", "pmd", "borderline")
 COLUMNS = (
     "noise_type",
@@ -71,39 +71,43 @@ def _true_label_probability(X, y):
     return probabilities[np.arange(len(y)), np.searchsorted(np.unique(y), y)]
 
 
-def _write_json(path, report):
-    temporary = path.with_suffix(".json.part")
-    temporary.write_text(json.dumps(report, indent=2, default=float))
-    temporary.replace(path)
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", choices=("mnist", "digits"), default="mnist")
     parser.add_argument("--rates", type=float, nargs="+", default=[0.1, 0.3, 0.5])
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--noise-types", nargs="+", choices=NOISE_TYPES, default=NOISE_TYPES)
-    parser.add_argument("--out", type=Path, default=Path("results/instance_noise"))
-    parser.add_argument("--overwrite", action="store_true")
+    harness.add_report_arguments(parser, "instance_noise")
     args = parser.parse_args(argv)
     if args.seeds < 1 or any(not 0 < rate <= 1 for rate in args.rates):
         parser.error("--seeds must be at least 1 and --rates in (0, 1]")
-    csv_path, json_path = args.out / "instance_noise.csv", args.out / "instance_noise.json"
-    if (csv_path.exists() or json_path.exists()) and not args.overwrite:
-        print(f"error: {args.out} already holds results; pass --overwrite", file=sys.stderr)
-        return 2
+    if not args.out:
+        parser.error("--out must name a folder; got ''")
+    args.out = Path(args.out)
+    return harness.main(_run, args)
+
+
+def _run(args):
+    files = (CSV, JSON)
+    with harness.OutputFolder(
+        args.out, "instance_noise", files, overwrite=args.overwrite, resumable=False
+    ) as folder:
+        return _measure(args, folder)
+
+
+def _measure(args, folder):
+    csv_path, json_path = args.out / CSV, args.out / JSON
+    results = harness.ResultsCsv(folder, CSV, COLUMNS, dict.fromkeys(COLUMNS, harness.text))
 
     import pandas as pd
 
     import skmislabel
     from skmislabel import LabelNoiseInjector
 
-    args.out.mkdir(parents=True, exist_ok=True)
     X, y = _load(args.dataset)
     start = time.perf_counter()
     true_probability = _true_label_probability(X, y)
-    with open(csv_path, "w", newline="") as file:
-        csv.DictWriter(file, fieldnames=COLUMNS, lineterminator="\n").writeheader()
+    results.rewrite([])
     rows, unreachable = [], []
     # Seeds outermost: pmd then reuses the out-of-fold probabilities that
     # confidence just computed with the same seed (the cache keeps a few).
@@ -143,11 +147,7 @@ def main(argv=None):
                         "seconds": time.perf_counter() - began,
                     }
                     rows.append(row)
-                    with open(csv_path, "a", newline="") as file:
-                        line = csv.DictWriter(file, fieldnames=COLUMNS, lineterminator="\n")
-                        line.writerow(row)
-                        file.flush()
-                        os.fsync(file.fileno())
+                    results.append([row])
         print(f"seed {seed} done", file=sys.stderr)
     frame = pd.DataFrame(rows, columns=COLUMNS)
     summary = (
@@ -184,7 +184,7 @@ def main(argv=None):
         "summary": summary.to_dict("records"),
         "unreachable": unreachable,
     }
-    _write_json(json_path, report)
+    folder.write_json(JSON, report)
     print(f"\nwall time {wall_time:.1f} s; wrote {csv_path}, {json_path}")
     return 0
 

@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/nested_noise.py [--repeats 10] [--out results/nested_noise.json]
+    python benchmarks/nested_noise.py [--repeats 10] [--out results] [--overwrite]
 
 5-NN, 1-NN and a standardised logistic regression on scikit-learn's digits,
 5-fold CV, symmetric noise. For each of ``--repeats`` repeats it measures
@@ -20,10 +20,9 @@ is the sum of the variances less twice the covariance).
 """
 
 import argparse
-import json
 import sys
-from pathlib import Path
 
+import _harness as harness
 import numpy as np
 from sklearn.datasets import load_digits
 from sklearn.linear_model import LogisticRegression
@@ -59,10 +58,11 @@ def _per_repeat_scores(make_estimator, X, y, repeats, independent):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=10)
-    parser.add_argument("--out", type=Path, default=Path("results/nested_noise.json"))
+    harness.add_report_arguments(parser, "nested_noise")
     args = parser.parse_args(argv)
     if args.repeats < 2:
         parser.error("--repeats must be at least 2 (a standard error needs two)")
+    harness.claim_report(parser, args, "nested_noise")
     X, y = load_digits(return_X_y=True)
     report = {"repeats": args.repeats, "data": "digits, 5-fold CV", "estimators": {}}
     print(f"score(0.2) - score(0.1) on digits, symmetric noise, {args.repeats} repeats")
@@ -86,8 +86,7 @@ def main(argv=None):
             f"{row['independent']['mean']:+.4f} ± {row['independent']['se']:.4f} "
             f"{row['se_ratio_independent_to_nested']:>8.2f}x {row['nested_correlation']:>6.2f}"
         )
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2))
+    harness.save_report(args, "nested_noise", report)
     return 0
 
 

@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/noise_speed.py [--repeats 7] [--out results/noise_speed.json]
+    python benchmarks/noise_speed.py [--repeats 7] [--out results] [--overwrite]
 
 Then, for many classes (``--many-classes``, default 10,000 and 100,000 over
 1,000,000 labels), it times symmetric, uniform and pairflip noise at rate 0.1:
@@ -26,12 +26,12 @@ skmislabel is 10M labels at rate 0.1 in at most 0.1 s on a 2-core machine.
 """
 
 import argparse
-import json
 import platform
 import sys
 import time
 from pathlib import Path
 
+import _harness as harness
 import numpy as np
 
 import skmislabel
@@ -122,10 +122,11 @@ def main(argv=None):
     parser.add_argument(
         "--mnist", type=Path, default=None, help="MNIST .npz instead of random features"
     )
-    parser.add_argument("--out", type=Path, default=Path("results/noise_speed.json"))
+    harness.add_report_arguments(parser, "noise_speed")
     args = parser.parse_args(argv)
     if args.repeats < 1 or args.instance_repeats < 1:
         parser.error("--repeats and --instance-repeats must be at least 1")
+    harness.claim_report(parser, args, "noise_speed")
 
     try:
         from cleanlab.benchmarking.noise_generation import generate_noisy_labels
@@ -202,9 +203,7 @@ def main(argv=None):
         "many_class_rows": many_class_rows,
         "instance_rows": instance_rows,
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2))
-    print(f"saved {args.out}")
+    harness.save_report(args, "noise_speed", report)
     return 0
 
 

@@ -47,21 +47,19 @@ Examples::
     python benchmarks/remedies.py --quick
     python benchmarks/remedies.py --method cross_entropy --method gce \\
         --symmetric 0.5 --pairflip 0.45 --repeats 3
+    python benchmarks/remedies.py --quick --noise confidence 0.3 --noise borderline 0.2
+    python benchmarks/remedies.py --backend dask --n-jobs 2
 """
 
-import argparse
-import concurrent.futures
-import csv
+import functools
 import hashlib
 import json
 import math
-import multiprocessing
-import os
-import platform
 import sys
 import time
-from pathlib import Path
 
+import _data
+import _harness as harness
 import numpy as np
 
 METHODS = (
@@ -79,20 +77,11 @@ METHODS = (
 )
 # Methods that need the same repeat's cross-entropy network first.
 NEEDS_CROSS_ENTROPY = ("forward_estimated",)
-DEFAULTS = {
-    "dataset": "mnist",
-    "symmetric": [0.5, 0.6, 0.0],
-    "pairflip": [0.45, 0.2],
-    "repeats": 2,
-    "epochs": 20,
-}
-QUICK_DEFAULTS = {
-    "dataset": "digits",
-    "symmetric": [0.4],
-    "pairflip": [0.3],
-    "repeats": 1,
-    "epochs": 3,
-}
+DEFAULTS = {"dataset": "mnist", "repeats": 2, "epochs": 20}
+QUICK_DEFAULTS = {"dataset": "digits", "repeats": 1, "epochs": 3}
+# The noise when no --symmetric, --pairflip or --noise is given.
+DEFAULT_NOISE = {"symmetric": [0.5, 0.6, 0.0], "pairflip": [0.45, 0.2]}
+QUICK_NOISE = {"symmetric": [0.4], "pairflip": [0.3]}
 COLUMNS = (
     "method",
     "noise_type",
@@ -117,14 +106,13 @@ TASK_COLUMNS = ("method", "noise_type", "noise_rate", "repeat")
 # about half an epoch's time per epoch.
 MEASURED_TRAINING_SAMPLES = 3000
 FLOAT_COLUMNS = ("noise_rate", "test_accuracy", "memorized", "corrected", "clean_accuracy")
+SCORE_COLUMNS = ("test_accuracy", "memorized", "corrected", "clean_accuracy")
+CSV, JSON = "remedies.csv", "remedies.json"
+PNG, MEMORIZATION_PNG = "remedies.png", "memorization.png"
 
 
 def _parser():
-    parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0],
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog=__doc__.split("\n\n", 1)[1],
-    )
+    parser = harness.new_parser(__doc__)
     parser.add_argument(
         "--method",
         dest="methods",
@@ -145,6 +133,17 @@ def _parser():
         nargs="*",
         help="pairflip rates, run in this order (default 0.45 0.2)",
     )
+    parser.add_argument(
+        "--noise",
+        nargs="+",
+        action="append",
+        metavar="TYPE RATE",
+        help="a noise type of LabelNoiseInjector and its rates, run after the symmetric "
+        f"and pairflip ones; repeat for more types ({', '.join(harness.NOISE_TYPES)}; "
+        "the options of the instance-dependent ones below). With --noise, "
+        "--symmetric and --pairflip have no default",
+    )
+    harness.add_noise_arguments(parser)
     parser.add_argument("--repeats", type=int, help="repeats with new noise and seeds (default 2)")
     parser.add_argument("--epochs", type=int, help="epochs per fit (default 20)")
     parser.add_argument("--batch-size", type=int, default=128, help="default 128")
@@ -154,77 +153,75 @@ def _parser():
         help="mnist: the bundled lesson subset; digits: scikit-learn's 8x8 digits, "
         "first 1,200 to train, the rest to test (default: mnist)",
     )
-    parser.add_argument(
-        "--n-jobs",
-        type=int,
-        help="fits in parallel, each in its own process with 1 TensorFlow thread "
-        "(default: the number of cores, at most 4)",
-    )
-    parser.add_argument("--seed", type=int, default=0, help="seed of the whole run, in [0, 2**31)")
-    parser.add_argument("--out", type=Path, default=Path("results"), help="output folder")
-    parser.add_argument(
-        "--quick",
-        action="store_true",
-        help="a tiny end-to-end run: digits, symmetric 0.4, pairflip 0.3, 1 repeat, "
-        "3 epochs (options given explicitly still apply)",
-    )
-    existing = parser.add_mutually_exclusive_group()
-    existing.add_argument(
-        "--resume", action="store_true", help="continue the run whose CSV is in OUT"
-    )
-    existing.add_argument(
-        "--overwrite", action="store_true", help="replace the results already in OUT"
+    harness.add_run_arguments(
+        parser, quick="digits, symmetric 0.4, pairflip 0.3, 1 repeat, 3 epochs"
     )
     return parser
 
 
 def _parse(argv):
     parser = _parser()
-    args = parser.parse_args(argv)
-    defaults = QUICK_DEFAULTS if args.quick else DEFAULTS
-    for name, value in defaults.items():
-        if getattr(args, name) is None:
-            setattr(args, name, value)
+    args = harness.parse_with_defaults(parser, argv, DEFAULTS, QUICK_DEFAULTS)
     args.methods = list(args.methods or METHODS)
     if len(set(args.methods)) != len(args.methods):
         parser.error(f"--method must not repeat a value; got {args.methods}")
     if any(method in NEEDS_CROSS_ENTROPY for method in args.methods):
         if "cross_entropy" not in args.methods:
             args.methods.insert(0, "cross_entropy")
+    given = args.symmetric is not None or args.pairflip is not None or args.noise
+    for name, rates in (QUICK_NOISE if args.quick else DEFAULT_NOISE).items():
+        if getattr(args, name) is None:
+            setattr(args, name, [] if given else list(rates))
+    args.noise = _noise_conditions(parser, args.noise or [])
     for name in ("symmetric", "pairflip"):
-        rates = getattr(args, name)
-        if len(set(rates)) != len(rates):
-            parser.error(f"--{name} must not repeat a value; got {rates}")
-        if any(not 0 <= rate < 1 for rate in rates):
-            parser.error(f"--{name} rates must be in [0, 1); got {rates}")
+        # Checked, but kept in the order given: the first rates run first.
+        harness.check_rates(parser, f"--{name}", getattr(args, name), upper_included=False)
     if any(rate == 0 for rate in args.pairflip):
         parser.error("--pairflip 0 is clean training; give it as --symmetric 0")
-    if not args.symmetric and not args.pairflip:
-        parser.error("give at least one rate with --symmetric or --pairflip")
-    for name in ("repeats", "epochs", "batch_size"):
-        if getattr(args, name) < 1:
-            parser.error(f"--{name.replace('_', '-')} must be at least 1")
+    if not _conditions(args):
+        parser.error("give at least one rate with --symmetric, --pairflip or --noise")
+    harness.check_arguments(parser, args, at_least_one=("repeats", "epochs", "batch_size"))
     if args.n_jobs is None:
-        args.n_jobs = min(os.cpu_count() or 1, 4)
-    if args.n_jobs < 1:
-        parser.error("--n-jobs must be at least 1")
-    if not 0 <= args.seed < 2**31:
-        parser.error(f"--seed must be in [0, 2**31); got {args.seed}")
+        args.n_jobs = min(harness.available_cores(), 4)
     return args
+
+
+def _noise_conditions(parser, noise):
+    """``(type, rate)`` of each --noise TYPE RATE [RATE ...], in the order given."""
+    conditions = []
+    for values in noise:
+        noise_type, *texts = values
+        if noise_type not in harness.NOISE_TYPES:
+            parser.error(
+                f"--noise: invalid type {noise_type!r} (choose from {harness.NOISE_TYPES})"
+            )
+        if not texts:
+            parser.error(f"--noise {noise_type} needs at least one rate")
+        try:
+            rates = [float(text) for text in texts]
+        except ValueError:
+            parser.error(f"--noise {noise_type}: the rates must be numbers; got {texts}")
+        harness.check_rates(parser, f"--noise {noise_type}", rates, upper_included=False)
+        if noise_type != "symmetric" and 0 in rates:
+            parser.error(f"--noise {noise_type} 0 is clean training; give it as --symmetric 0")
+        conditions += [(noise_type, rate) for rate in rates]
+    if len(set(conditions)) != len(conditions):
+        parser.error("--noise must not repeat a type and rate")
+    return conditions
 
 
 # --------------------------------------------------------------------------
 # The tasks
 # --------------------------------------------------------------------------
 def _conditions(args):
-    """The noise conditions, symmetric and pairflip alternating in the order
-    given, so that the first rates of each come first."""
+    """The noise conditions: symmetric and pairflip alternating in the order
+    given, so that the first rates of each come first, then those of --noise."""
     symmetric = [("symmetric", rate) for rate in args.symmetric]
     pairflip = [("pairflip", rate) for rate in args.pairflip]
     ordered = []
     for index in range(max(len(symmetric), len(pairflip))):
         ordered += symmetric[index : index + 1] + pairflip[index : index + 1]
-    return ordered
+    return ordered + [condition for condition in args.noise if condition not in ordered]
 
 
 def _seed(*parts):
@@ -255,9 +252,11 @@ def _tasks(args):
     return tasks
 
 
-def _settings(args):
+def _settings(args, noise_type=None):
     """What decides a fit's numbers besides its task: a resumed row must have
-    been computed with these."""
+    been computed with these. The instance-dependent types' options are part
+    of their rows' settings only (so the rows of a run made before they
+    existed keep their fingerprint)."""
     settings = {
         "dataset": args.dataset,
         "epochs": args.epochs,
@@ -265,6 +264,8 @@ def _settings(args):
         "seed": args.seed,
         "measured_training_samples": MEASURED_TRAINING_SAMPLES,
     }
+    if noise_type in harness.INSTANCE_NOISE_TYPES:
+        settings["noise_options"] = harness.noise_options(args)
     return (
         "sha256:" + hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:16]
     )
@@ -283,16 +284,11 @@ _DATA = {}
 def _load(dataset):
     if dataset not in _DATA:
         if dataset == "digits":
-            from sklearn.datasets import load_digits
-
-            X, y = load_digits(return_X_y=True)
-            X = (X / 16).astype(np.float32)
-            _DATA[dataset] = (X[:1200], y[:1200], X[1200:], y[1200:])
+            X, y = _data.digits()
+            train, test = np.arange(1200), np.arange(1200, len(y))
         else:
-            from skmislabel.datasets import load_mnist
-
-            X, y = load_mnist(subset="all", return_X_y=True)
-            _DATA[dataset] = (X[:15_000], y[:15_000], X[15_000:], y[15_000:])
+            X, y, train, test = _data.lesson_mnist()
+        _DATA[dataset] = (X[train], y[train], X[test], y[test])
     return _DATA[dataset]
 
 
@@ -317,18 +313,16 @@ def _estimator(method, task, args, transition_matrix):
 def run_task(task, args, estimated_transition_matrix=None):
     """Train one method on one noisy training set, epoch by epoch; the
     task's rows (one per epoch), or one row with the error."""
-    from skmislabel import LabelNoiseInjector
     from skmislabel.model_selection import memorization_curve
     from skmislabel.noise import estimate_transition_matrix
 
     started = time.perf_counter()
-    base = {**task, "settings": _settings(args), "estimated_transition_matrix": ""}
+    settings = _settings(args, task["noise_type"])
+    base = {**task, "settings": settings, "estimated_transition_matrix": ""}
     try:
         X, y, X_test, y_test = _load(args.dataset)
-        injector = LabelNoiseInjector(
-            noise_rate=task["noise_rate"],
-            noise_type=task["noise_type"],
-            random_state=task["noise_seed"],
+        injector = harness.injector(
+            task["noise_type"], args, noise_rate=task["noise_rate"], random_state=task["noise_seed"]
         )
         _, y_noisy = injector.fit_resample(X, y)
         if task["method"] == "forward_estimated":
@@ -385,133 +379,78 @@ def run_task(task, args, estimated_transition_matrix=None):
     return rows
 
 
-class _InProcessPool:
-    """--n-jobs 1: each fit runs here when it is submitted, with all of
-    TensorFlow's threads (and failures can be tested in-process)."""
-
-    def submit(self, function, *args):
-        future = concurrent.futures.Future()
-        try:
-            future.set_result(function(*args))
-        except Exception as exc:  # noqa: BLE001 - handed over like a pool's
-            future.set_exception(exc)
-        return future
-
-    def shutdown(self, wait=True, cancel_futures=False):
-        pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc_info):
-        return False
-
-
-def _worker_init():
-    # TensorFlow's retracing warnings and C++ logs would bury the progress bar.
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import tensorflow as tf
-
-    from skmislabel.cnn import set_tensorflow_threads
-
-    tf.get_logger().setLevel("ERROR")
-    set_tensorflow_threads(1)
-
-
 # --------------------------------------------------------------------------
-# Files
+# Reading a saved run back
 # --------------------------------------------------------------------------
-def _prepare_folder(out):
-    """Create OUT and take its lock, or refuse with the reason."""
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        lock = open(out / "remedies.lock", "a")
-    except OSError as exc:
-        raise SystemExit(f"error: --out {out} is not a writable folder: {exc}") from None
-    try:
-        import fcntl
-    except ImportError:  # Windows: no advisory locks, one run at a time is on the user
-        return lock
-    try:
-        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        lock.close()
-        raise SystemExit(
-            f"error: --out {out}: another run is writing there (it holds remedies.lock)"
-        ) from None
-    return lock
-
-
-def _read_rows(path, args):
-    """The complete fits of a CSV as ``{task key: rows}``, and the number of
-    torn or failed fits left out (they are run again)."""
-    with open(path, newline="") as file:
-        reader = csv.DictReader(file)
-        if tuple(reader.fieldnames or ()) != COLUMNS:
-            raise SystemExit(f"error: {path} is not a remedies.py CSV (its columns differ)")
-        records = list(reader)
-    by_task = {}
-    for record in records:
-        if None in record or any(value is None for value in record.values()):
-            continue  # a line torn by a killed write
-        try:
-            by_task.setdefault(_task_key(record), []).append(record)
-        except ValueError:
-            continue
-    settings, tasks = _settings(args), {_task_key(task): task for task in _tasks(args)}
-    complete, dropped = {}, 0
-    for key, rows in by_task.items():
-        for row in rows:
-            if row["settings"] != settings:
-                raise SystemExit(
-                    f"error: {path} holds rows of other settings ({row['settings']}, this "
-                    f"run {settings}: dataset, epochs, batch size or seed differ); use "
-                    "another --out, or --overwrite to replace them"
-                )
-            task = tasks.get(key)
-            if task is not None and (
-                int(row["noise_seed"]) != task["noise_seed"]
-                or int(row["model_seed"]) != task["model_seed"]
-            ):
-                raise SystemExit(f"error: {path}: the seeds of {key} differ from this run's")
-        epochs = sorted(int(row["epoch"]) for row in rows if row["epoch"] and not row["error"])
-        if epochs == list(range(1, args.epochs + 1)) and not any(row["error"] for row in rows):
-            complete[key] = rows
-        else:
-            dropped += 1
-    return complete, dropped
-
-
-def _write_rows(path, rows, mode):
-    """Append (or, with mode "w", replace) rows; a fit's rows go together and
-    are flushed to disk before the fit counts as done."""
-    temporary = path.with_suffix(".tmp") if mode == "w" else path
-    with open(temporary, mode, newline="") as file:
-        writer = csv.DictWriter(file, fieldnames=COLUMNS, lineterminator="\n")
-        if mode == "w":
-            writer.writeheader()
-        writer.writerows({column: row.get(column, "") for column in COLUMNS} for row in rows)
-        file.flush()
-        os.fsync(file.fileno())
-    if mode == "w":
-        temporary.replace(path)
-
-
-def _finite(value):
-    """``value`` with NaN and infinities as None: strict JSON has no NaN."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {key: _finite(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_finite(item) for item in value]
+def _transition_matrix(value):
+    """An estimated T as saved: empty, or a JSON square matrix of numbers (the
+    text is kept, so the rewritten file holds what was read)."""
+    if value == "":
+        return value
+    matrix = json.loads(value)
+    if not (
+        isinstance(matrix, list)
+        and matrix
+        and all(isinstance(row, list) and len(row) == len(matrix) for row in matrix)
+        and all(
+            isinstance(entry, (int, float)) and math.isfinite(entry)
+            for row in matrix
+            for entry in row
+        )
+    ):
+        raise ValueError("not a square matrix of finite numbers")
     return value
 
 
-def _write_json(path, report):
-    temporary = path.with_suffix(".json.tmp")
-    temporary.write_text(json.dumps(_finite(report), indent=2, allow_nan=False) + "\n")
-    temporary.replace(path)
+PARSERS = {
+    "method": harness.required_text,
+    "noise_type": harness.required_text,
+    "noise_rate": harness.finite_number,
+    "repeat": harness.count,
+    "epoch": harness.optional_count,
+    **dict.fromkeys(SCORE_COLUMNS, harness.number),
+    "n_flipped": harness.optional_count,
+    "fit_time": harness.number,
+    "noise_seed": harness.count,
+    "model_seed": harness.count,
+    "settings": harness.text,
+    "estimated_transition_matrix": _transition_matrix,
+    "error": harness.text,
+}
+
+
+def _complete_fits(saved, args, path):
+    """The complete fits of a saved CSV as ``{task key: rows by epoch}``, and
+    the number of torn or failed fits left out (they are run again)."""
+    tasks = {_task_key(task): task for task in _tasks(args)}
+    for row in saved:
+        settings = _settings(args, row["noise_type"])
+        if row["settings"] != settings:
+            raise harness.Refused(
+                f"{path} line {row['_line']} holds a row of other settings ({row['settings']}, "
+                f"this run {settings}: dataset, epochs, batch size, seed or noise options "
+                "differ); use another --out, or --overwrite to replace them"
+            )
+        task = tasks.get(_task_key(row))
+        if task is not None and (row["noise_seed"], row["model_seed"]) != (
+            task["noise_seed"],
+            task["model_seed"],
+        ):
+            raise harness.Refused(
+                f"{path} line {row['_line']}: the seeds of {_task_key(row)} differ from this run's"
+            )
+    by_task = {}
+    for row in harness.unique_fits(saved, (*TASK_COLUMNS, "epoch"), SCORE_COLUMNS, path):
+        by_task.setdefault(_task_key(row), []).append(row)
+    failed = {_task_key(row) for row in saved if row["error"]} - set(by_task)
+    complete = {}
+    for key, rows in by_task.items():
+        rows.sort(key=lambda row: row["epoch"])
+        if [row["epoch"] for row in rows] == list(range(1, args.epochs + 1)):
+            complete[key] = rows
+        else:
+            failed.add(key)
+    return complete, len(failed)
 
 
 # --------------------------------------------------------------------------
@@ -578,16 +517,15 @@ def _table_conditions(table):
 def transition_matrix_errors(rows, args):
     """The anchor-point estimate of each cross-entropy fit against the true T
     (the injector's): mean absolute error over entries and the largest one."""
-    from skmislabel import LabelNoiseInjector
-
     X, y = _load(args.dataset)[:2]
     errors = []
     for row in rows:
         if row["method"] != "cross_entropy" or not row["estimated_transition_matrix"]:
             continue
-        injector = LabelNoiseInjector(
+        injector = harness.injector(
+            row["noise_type"],
+            args,
             noise_rate=float(row["noise_rate"]),
-            noise_type=row["noise_type"],
             random_state=int(row["noise_seed"]),
         )
         injector.fit_resample(X, y)
@@ -628,7 +566,7 @@ def _print_table(table):
         print(line)
 
 
-def _plot(table, frame, out):
+def _plot(table, frame, folder):
     import matplotlib
 
     matplotlib.use("Agg")
@@ -672,7 +610,7 @@ def _plot(table, frame, out):
         fontsize=9,
     )
     figure.tight_layout()
-    figure.savefig(out / "remedies.png", dpi=120)
+    folder.save_figure(PNG, figure, dpi=120)
     plt.close(figure)
 
     # Cross-entropy against the best remedy (last epoch) at symmetric 50%.
@@ -701,116 +639,72 @@ def _plot(table, frame, out):
         ).plot(ax=ax)
     ax.set_title("Symmetric 50% noise, repeat 0")
     figure.tight_layout()
-    figure.savefig(out / "memorization.png", dpi=120)
+    folder.save_figure(MEMORIZATION_PNG, figure, dpi=120)
     plt.close(figure)
     return best
-
-
-def _versions():
-    from importlib.metadata import PackageNotFoundError, version
-
-    versions = {"python": platform.python_version()}
-    for name in ("skmislabel", "numpy", "scikit-learn", "tensorflow", "keras", "scikeras"):
-        try:
-            versions[name] = version(name)
-        except PackageNotFoundError:
-            versions[name] = None
-    return versions
 
 
 # --------------------------------------------------------------------------
 # The run
 # --------------------------------------------------------------------------
+def _run_pair(pair, args):
+    task, estimate = pair
+    return run_task(task, args, estimate)
+
+
 def run(args):
-    lock = _prepare_folder(args.out)
-    try:
-        return _run_locked(args)
-    finally:
-        lock.close()
-
-
-def _fail(json_path, report, exc):
-    """Record an unexpected error in the JSON (never left "running")."""
-    import traceback
-
-    traceback.print_exc()
-    _write_json(json_path, {**report, "status": "failed", "error": f"{type(exc).__name__}: {exc}"})
-    return 1
-
-
-def _run_locked(args):
-    try:
-        from tqdm import tqdm
-    except ImportError:
-        print("error: the progress bar needs tqdm: pip install '.[benchmarks]'", file=sys.stderr)
-        return 2
-    csv_path = args.out / "remedies.csv"
-    json_path = args.out / "remedies.json"
-    done, dropped = {}, 0
-    if csv_path.exists() and not (args.resume or args.overwrite):
-        print(
-            f"error: {csv_path} exists; pass --resume to continue it or --overwrite to replace it",
-            file=sys.stderr,
+    harness.require_tqdm()
+    harness.check_n_neighbors(args, len(_load(args.dataset)[1]))
+    files = (CSV, JSON, PNG, MEMORIZATION_PNG)
+    with harness.OutputFolder(
+        args.out, "remedies", files, resume=args.resume, overwrite=args.overwrite
+    ) as folder:
+        results = harness.ResultsCsv(folder, CSV, COLUMNS, PARSERS)
+        done, dropped = {}, 0
+        if args.resume and folder.exists(CSV):
+            done, dropped = _complete_fits(results.read(), args, results.path)
+        harness.quiet_tensorflow(args.verbose)
+        # Every check passed: from here on files are written. Rewritten with
+        # the complete fits only: torn and failed fits run again. The figures
+        # of an earlier state must not sit beside these results.
+        results.rewrite([row for rows in done.values() for row in rows])
+        for stale in (PNG, MEMORIZATION_PNG):
+            folder.remove(stale)
+        report = harness.Report(
+            folder,
+            JSON,
+            "remedies",
+            {
+                "dataset": args.dataset,
+                "symmetric": args.symmetric,
+                "pairflip": args.pairflip,
+                "noise": args.noise,
+                "noise_options": harness.noise_options(args),
+                "repeats": args.repeats,
+                "epochs": args.epochs,
+                "batch_size": args.batch_size,
+                "measured_training_samples": MEASURED_TRAINING_SAMPLES,
+                "methods": args.methods,
+                "seed": args.seed,
+                "n_jobs": args.n_jobs,
+                "backend": args.backend,
+                "fingerprint": _settings(args),
+            },
         )
-        return 2
-    if csv_path.exists() and args.resume:
-        try:
-            done, dropped = _read_rows(csv_path, args)
-        except SystemExit as exc:
-            print(exc, file=sys.stderr)
-            return 2
-    # Rewritten with the complete fits only: torn and failed fits run again.
-    _write_rows(csv_path, [row for rows in done.values() for row in rows], "w")
-    # A resumed run's wall time adds to the time its earlier parts took.
-    earlier_wall_time = 0.0
-    if args.resume and json_path.exists():
-        try:
-            earlier = json.loads(json_path.read_text())
-            if earlier.get("settings", {}).get("fingerprint") == _settings(args):
-                earlier_wall_time = float(
-                    earlier.get("wall_time_total_seconds", earlier.get("wall_time_seconds", 0))
-                )
-        except (ValueError, OSError):
-            pass
-    # The figures of an earlier state must not sit beside these results; the
-    # JSON says "running" until the run ends.
-    for stale in ("remedies.png", "memorization.png"):
-        (args.out / stale).unlink(missing_ok=True)
-    report = {
-        "status": "running",
-        "settings": {
-            "dataset": args.dataset,
-            "symmetric": args.symmetric,
-            "pairflip": args.pairflip,
-            "repeats": args.repeats,
-            "epochs": args.epochs,
-            "batch_size": args.batch_size,
-            "measured_training_samples": MEASURED_TRAINING_SAMPLES,
-            "methods": args.methods,
-            "seed": args.seed,
-            "n_jobs": args.n_jobs,
-            "fingerprint": _settings(args),
-        },
-        "versions": _versions(),
-        "machine": {"platform": platform.platform(), "cpu_count": os.cpu_count()},
-    }
-    _write_json(json_path, report)
-    try:
-        return _sweep(args, tqdm, csv_path, json_path, report, done, dropped, earlier_wall_time)
-    except Exception as exc:  # noqa: BLE001 - recorded, then the run fails
-        return _fail(json_path, report, exc)
+        report.write("running")
+        with harness.recorded(report, results.path):
+            return _sweep(args, folder, results, report, done, dropped)
 
 
-def _sweep(args, tqdm, csv_path, json_path, report, done, dropped, earlier_wall_time):
+def _sweep(args, folder, results, report, done, dropped):
     """Run the fits that are not done, then summarize, plot and report."""
-
-    tasks = [task for task in _tasks(args) if _task_key(task) not in done]
+    all_tasks = _tasks(args)
+    tasks = [task for task in all_tasks if _task_key(task) not in done]
     print(
-        f"{len(_tasks(args))} fits ({len(_tasks(args)) - len(tasks)} already done"
+        f"{len(all_tasks)} fits ({len(all_tasks) - len(tasks)} already done"
         + (f", {dropped} torn or failed run again" if dropped else "")
         + f"), {args.n_jobs} in parallel, {args.epochs} epochs of batch {args.batch_size}"
     )
-    started = time.perf_counter()
     all_rows = [row for rows in done.values() for row in rows]
     failures = []
     estimates = {
@@ -818,92 +712,53 @@ def _sweep(args, tqdm, csv_path, json_path, report, done, dropped, earlier_wall_
         for key, rows in done.items()
         if key[0] == "cross_entropy"
     }
-    waiting = [task for task in tasks if task["method"] in NEEDS_CROSS_ENTROPY]
-    ready = [task for task in tasks if task["method"] not in NEEDS_CROSS_ENTROPY]
-    progress = tqdm(total=len(tasks), unit="fit", file=sys.stdout)
-    # Spawned, not forked: TensorFlow's runtime does not survive a fork.
-    context = multiprocessing.get_context("spawn")
-    pool = (
-        _InProcessPool()
-        if args.n_jobs == 1
-        else concurrent.futures.ProcessPoolExecutor(
-            args.n_jobs, mp_context=context, initializer=_worker_init
-        )
-    )
+    progress = harness.progress_bar(len(tasks), desc="remedies")
+
+    def record(rows):
+        results.append(rows)
+        all_rows.extend(rows)
+        task = rows[0]
+        if task["error"]:
+            failures.append(task)
+            progress.write(
+                f"FAILED {task['method']} {task['noise_type']} {task['noise_rate']} "
+                f"repeat {task['repeat']}: {task['error']}",
+                file=sys.stderr,
+            )
+        elif task["method"] == "cross_entropy":
+            estimates[task["noise_type"], task["noise_rate"], task["repeat"]] = rows[-1][
+                "estimated_transition_matrix"
+            ]
+        progress.update(1)
+
+    n_jobs = -1 if args.backend == "dask" else args.n_jobs
     try:
-        with pool:
-            try:
-                running = {}
-
-                def submit_ready():
-                    for task in list(waiting):
-                        estimate = estimates.get(
-                            (task["noise_type"], task["noise_rate"], task["repeat"])
-                        )
-                        if estimate:
-                            waiting.remove(task)
-                            running[pool.submit(run_task, task, args, json.loads(estimate))] = task
-                    while ready and len(running) < 2 * args.n_jobs:
-                        task = ready.pop(0)
-                        running[pool.submit(run_task, task, args)] = task
-
-                submit_ready()
-                while running:
-                    finished, _ = concurrent.futures.wait(
-                        running, return_when=concurrent.futures.FIRST_COMPLETED
-                    )
-                    for future in finished:
-                        task = running.pop(future)
-                        rows = future.result()
-                        _write_rows(csv_path, rows, "a")
-                        all_rows.extend(rows)
-                        if rows[0]["error"]:
-                            failures.append(rows[0])
-                            progress.write(
-                                f"FAILED {task['method']} {task['noise_type']} "
-                                f"{task['noise_rate']} repeat {task['repeat']}: {rows[0]['error']}"
-                            )
-                        elif task["method"] == "cross_entropy":
-                            key = (task["noise_type"], task["noise_rate"], task["repeat"])
-                            estimates[key] = rows[-1]["estimated_transition_matrix"]
-                        progress.update(1)
-                    submit_ready()
-                    if not running and waiting:
-                        # Their cross-entropy fit failed: nothing to estimate T from.
-                        for task in waiting:
-                            row = {
-                                **task,
-                                "settings": _settings(args),
-                                "error": "no estimate of T: this repeat's cross_entropy fit failed",
-                            }
-                            _write_rows(csv_path, [row], "a")
-                            failures.append(row)
-                        waiting.clear()
-            except KeyboardInterrupt:
-                # Before the pool's exit waits for the queued fits.
-                pool.shutdown(wait=False, cancel_futures=True)
-                raise
-    except concurrent.futures.process.BrokenProcessPool as exc:
+        with harness.parallel_backend(args, tensorflow=True):
+            # First every fit that needs nothing, then those that need the
+            # estimate of T from their repeat's cross-entropy network.
+            first = [task for task in tasks if task["method"] not in NEEDS_CROSS_ENTROPY]
+            for rows in harness.run_parallel(functools.partial(run_task, args=args), first, n_jobs):
+                record(rows)
+            second = []
+            for task in tasks:
+                if task["method"] not in NEEDS_CROSS_ENTROPY:
+                    continue
+                estimate = estimates.get((task["noise_type"], task["noise_rate"], task["repeat"]))
+                if estimate:
+                    second.append((task, json.loads(estimate)))
+                else:
+                    error = "no estimate of T: this repeat's cross_entropy fit failed"
+                    settings = _settings(args, task["noise_type"])
+                    record([{**task, "settings": settings, "error": error}])
+            for rows in harness.run_parallel(
+                functools.partial(_run_pair, args=args), second, n_jobs
+            ):
+                record(rows)
+    finally:
         progress.close()
-        _write_json(json_path, {**report, "status": "failed", "error": str(exc)})
-        print(
-            f"\nerror: a worker process died ({exc}); its fit is not recorded, finished "
-            f"fits are in {csv_path}; --resume continues",
-            file=sys.stderr,
-        )
-        return 1
-    except KeyboardInterrupt:
-        progress.close()
-        _write_json(json_path, {**report, "status": "interrupted"})
-        print(
-            f"\ninterrupted: finished fits are in {csv_path}; --resume continues", file=sys.stderr
-        )
-        return 130
-    progress.close()
-    wall_time = time.perf_counter() - started
 
     # Fits of a larger earlier run stay in the CSV but not in this summary.
-    grid = {_task_key(task) for task in _tasks(args)}
+    grid = {_task_key(task) for task in all_tasks}
     good = [row for row in all_rows if not row["error"] and _task_key(row) in grid]
     frame = _frame(good)
     table = summarize(frame) if len(frame) else []
@@ -917,43 +772,35 @@ def _sweep(args, tqdm, csv_path, json_path, report, done, dropped, earlier_wall_
             f"{error['max_abs_error']:.4f}, diagonal {error['diagonal_estimated']:.3f} "
             f"(true {error['diagonal_true']:.3f})"
         )
-    best = _plot(table, frame, args.out) if table else None
-    report = {
-        **report,
-        "status": "failed" if failures else "complete",
-        "wall_time_seconds": round(wall_time, 1),
-        "wall_time_total_seconds": round(earlier_wall_time + wall_time, 1),
-        "fit_time_total_seconds": round(
+    best = _plot(table, frame, folder) if table else None
+    report.write(
+        "failed" if failures else "complete",
+        fit_time_total_seconds=round(
             float(frame.groupby(list(TASK_COLUMNS))["fit_time"].first().sum()), 1
         )
         if len(frame)
         else 0.0,
-        "n_fits": len(_tasks(args)),
-        "n_fits_this_run": len(tasks),
-        "failed": [
+        n_fits_total=len(all_tasks),
+        n_fits_run=len(tasks),
+        n_fits_reused=len(all_tasks) - len(tasks),
+        n_fits_failed=len(failures),
+        failed=[
             f"{row['method']} {row['noise_type']} {row['noise_rate']} repeat {row['repeat']}"
             for row in failures
         ],
-        "table": table,
-        "transition_matrix_errors": errors,
-        "memorization_figure_best_remedy": best,
-    }
-    _write_json(json_path, report)
-    print(f"\nwall time {wall_time:.1f} s; wrote {csv_path}, {json_path}")
-    return 1 if failures else 0
+        table=table,
+        transition_matrix_errors=errors,
+        memorization_figure_best_remedy=best,
+    )
+    print(
+        f"\nwall time {report.fields['wall_time_seconds']:.1f} s; wrote {results.path}, "
+        f"{folder.path / JSON}"
+    )
+    return harness.EXIT_FAILED if failures else harness.EXIT_OK
 
 
 def main(argv=None):
-    args = _parse(argv)
-    try:
-        return run(args)
-    except SystemExit as exc:
-        if isinstance(exc.code, str):
-            print(exc.code, file=sys.stderr)
-            return 2
-        raise
-    except KeyboardInterrupt:
-        return 130
+    return harness.main(run, _parse(argv))
 
 
 if __name__ == "__main__":

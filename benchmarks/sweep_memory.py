@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/sweep_memory.py [--fits 100] [--n-jobs 2] [--out results/sweep_memory.json]
+    python benchmarks/sweep_memory.py [--fits 100] [--n-jobs 2] [--out results] [--overwrite]
 
 Runs ``noise_curve`` with the CNN (1 epoch, small network, on scikit-learn's
 8x8 digits) for ``--fits`` fits in ``--n-jobs`` loky worker processes, with
@@ -14,10 +14,9 @@ number of fits would show as a steady climb. Needs psutil (the
 """
 
 import argparse
-import json
 import sys
-from pathlib import Path
 
+import _harness as harness
 import numpy as np
 import psutil
 from sklearn.datasets import load_digits
@@ -41,10 +40,11 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--fits", type=int, default=100)
     parser.add_argument("--n-jobs", type=int, default=2)
-    parser.add_argument("--out", type=Path, default=Path("results/sweep_memory.json"))
+    harness.add_report_arguments(parser, "sweep_memory")
     args = parser.parse_args(argv)
     if args.fits < 10 or args.n_jobs < 1:
         parser.error("--fits must be at least 10 and --n-jobs at least 1")
+    harness.claim_report(parser, args, "sweep_memory")
     X, y = load_digits(return_X_y=True)
     X = (X / 16).astype(np.float32)
     n_rates = 10
@@ -78,8 +78,7 @@ def main(argv=None):
         row = {"pid": pid, "early_mb": early, "end_mb": series[-1], "peak_mb": max(series)}
         report["workers"].append(row)
         print(f"{pid:>8} {early:>11.0f} {series[-1]:>11.0f} {max(series):>8.0f}")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2))
+    harness.save_report(args, "sweep_memory", report)
     return 0
 
 

@@ -1,0 +1,43 @@
+"""The lesson's data and its plain-Keras network, for every benchmark script.
+
+The lesson trains on the first 15,000 images of the bundled MNIST subset
+and tests on the 2,000 after them (``load_mnist(subset="all")``); the quick
+runs use scikit-learn's 8x8 digits scaled to [0, 1]. The plain-Keras network
+is the lesson's, written as the lesson writes it: the reference that
+``CNNClassifier`` is timed and scored against.
+"""
+
+import numpy as np
+
+LESSON_N_TRAIN = 15_000
+
+
+def digits():
+    """scikit-learn's 8x8 digits as float32 in [0, 1], and their labels."""
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    return (X / 16).astype(np.float32), y
+
+
+def lesson_mnist():
+    """``(X, y, train, test)``: the bundled subset and the lesson's fixed split."""
+    from skmislabel.datasets import load_mnist
+
+    X, y = load_mnist(subset="all", return_X_y=True)
+    return X, y, np.arange(LESSON_N_TRAIN), np.arange(LESSON_N_TRAIN, len(y))
+
+
+def lesson_network(keras, image_side=28, n_classes=10):
+    """The lesson's CNN in plain Keras, not compiled (each script compiles it
+    the way it compares: Keras' defaults or ours)."""
+    return keras.Sequential(
+        [
+            keras.Input((image_side, image_side, 1)),
+            keras.layers.Conv2D(32, (3, 3), activation="relu"),
+            keras.layers.MaxPooling2D((2, 2)),
+            keras.layers.Flatten(),
+            keras.layers.Dense(128, activation="relu"),
+            keras.layers.Dense(n_classes, activation="softmax"),
+        ]
+    )

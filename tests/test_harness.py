@@ -1,0 +1,558 @@
+"""benchmarks/_harness.py and the two sweeps built on it: the files a run
+writes, the flags it refuses, and the saved rows it does not trust.
+
+The scripts are run in-process through their ``main`` (knn on digits, and
+remedies.py with a linear model in place of the CNN): these tests are about
+files and flags, not about the networks.
+"""
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+BENCHMARKS_EXTRA = 'the benchmarks need the benchmarks extra: pip install ".[benchmarks]"'
+pytest.importorskip("tqdm", reason=BENCHMARKS_EXTRA)
+pytest.importorskip("matplotlib", reason=BENCHMARKS_EXTRA)
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCHMARKS = ROOT / "benchmarks"
+KNN_QUICK = ["--quick", "--estimator", "knn"]
+# remedies.py: 4 fits of 2 epochs on digits (forward_estimated brings cross_entropy).
+REMEDIES_SMALL = [
+    "--quick",
+    "--method", "gce",
+    "--method", "forward_estimated",
+    "--symmetric", "0.4",
+    "--pairflip", "0.3",
+    "--epochs", "2",
+    "--n-jobs", "1",
+]  # fmt: skip
+
+
+def _load(name):
+    if str(BENCHMARKS) not in sys.path:  # the scripts import benchmarks/_harness.py
+        sys.path.insert(0, str(BENCHMARKS))
+    spec = importlib.util.spec_from_file_location(f"{name}_under_test", BENCHMARKS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def noise_curve():
+    return _load("noise_curve")
+
+
+@pytest.fixture
+def remedies(monkeypatch):
+    """remedies.py with a linear model trained epoch by epoch in place of each
+    method's network: the same files, rows and resume rules, in seconds."""
+    from sklearn.linear_model import SGDClassifier
+
+    module = _load("remedies")
+    monkeypatch.setattr(
+        module,
+        "_estimator",
+        lambda method, task, args, transition_matrix: SGDClassifier(
+            loss="log_loss", random_state=task["model_seed"]
+        ),
+    )
+    return module
+
+
+def _status(main, argv):
+    """The exit status of ``main(argv)``, argparse's exit included."""
+    try:
+        return main(argv)
+    except SystemExit as exc:
+        return exc.code
+
+
+@pytest.fixture(scope="module")
+def knn_run(tmp_path_factory, noise_curve):
+    folder = tmp_path_factory.mktemp("knn_run")
+    assert noise_curve.main([*KNN_QUICK, "--out", str(folder)]) == 0
+    return folder
+
+
+@pytest.fixture(scope="module")
+def remedies_run(tmp_path_factory):
+    from sklearn.linear_model import SGDClassifier
+
+    module = _load("remedies")
+    module._estimator = lambda method, task, args, transition_matrix: SGDClassifier(
+        loss="log_loss", random_state=task["model_seed"]
+    )
+    folder = tmp_path_factory.mktemp("remedies_run")
+    assert module.main([*REMEDIES_SMALL, "--out", str(folder)]) == 0
+    return folder
+
+
+def _edit(path, line, column, value):
+    """Set one cell of a CSV (line 1 is the header) as a hand edit would."""
+    lines = path.read_text().splitlines()
+    header = lines[0].split(",")
+    fields = lines[line - 1].split(",")
+    fields[header.index(column)] = value
+    lines[line - 1] = ",".join(fields)
+    path.write_text("\n".join(lines) + "\n")
+
+
+def _strict_json(path):
+    def refuse(constant):
+        raise ValueError(f"{path} holds {constant}: not strict JSON")
+
+    return json.loads(path.read_text(), parse_constant=refuse)
+
+
+# --------------------------------------------------------------------------
+# Links planted in --out (item 2)
+# --------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "name, refused",
+    [
+        ("noise_curve.csv", True),
+        ("noise_curve.json", True),
+        ("noise_curve.png", True),
+        ("noise_curve.lock", True),
+        # The temporary names of earlier versions: now mkstemp's own names.
+        ("noise_curve.csv.part", False),
+        ("noise_curve.json.part", False),
+    ],
+)
+def test_noise_curve_never_writes_through_a_planted_link(
+    noise_curve, tmp_path, capsys, name, refused
+):
+    outside = tmp_path / "outside.txt"
+    outside.write_text("not yours")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / name).symlink_to(outside)
+    status = noise_curve.main([*KNN_QUICK, "--rates", "0", "--out", str(out), "--overwrite"])
+    assert outside.read_text() == "not yours"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["out", "outside.txt"]
+    if refused:
+        err = capsys.readouterr().err
+        assert status == 2 and name in err and "symbolic link" in err, err
+    else:
+        assert status == 0
+        assert (out / name).is_symlink() and (out / "noise_curve.csv").is_file()
+        assert not (out / "noise_curve.csv").is_symlink()
+
+
+@pytest.mark.parametrize(
+    "name, refused",
+    [
+        ("remedies.csv", True),
+        ("remedies.json", True),
+        ("remedies.png", True),
+        ("memorization.png", True),
+        ("remedies.lock", True),
+        ("remedies.tmp", False),
+        ("remedies.json.tmp", False),
+    ],
+)
+def test_remedies_never_writes_through_a_planted_link(remedies, tmp_path, capsys, name, refused):
+    outside = tmp_path / "outside.txt"
+    outside.write_text("not yours")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / name).symlink_to(outside)
+    args = ["--quick", "--method", "gce", "--symmetric", "0", "--pairflip", "--epochs", "1"]
+    status = remedies.main([*args, "--n-jobs", "1", "--out", str(out), "--overwrite"])
+    assert outside.read_text() == "not yours"
+    if refused:
+        err = capsys.readouterr().err
+        assert status == 2 and name in err and "symbolic link" in err, err
+    else:
+        assert status == 0 and (out / name).is_symlink()
+
+
+def test_a_results_file_swapped_for_a_link_mid_run_is_not_appended_through(tmp_path):
+    harness = _load("_harness")
+    outside = tmp_path / "outside.csv"
+    outside.write_text("not yours\n")
+    out = tmp_path / "out"
+    with harness.OutputFolder(out, "run", ("run.csv",)) as folder:
+        results = harness.ResultsCsv(folder, "run.csv", ["a"], {"a": harness.text})
+        results.rewrite([{"a": "1"}])
+        (out / "run.csv").unlink()
+        (out / "run.csv").symlink_to(outside)
+        with pytest.raises(harness.Refused, match="cannot append"):
+            results.append([{"a": "2"}])
+    assert outside.read_text() == "not yours\n"
+
+
+def test_files_are_written_with_the_users_umask_and_no_temporary_is_left(knn_run):
+    names = sorted(path.name for path in knn_run.iterdir())
+    assert names == [
+        "noise_curve.csv",
+        "noise_curve.json",
+        "noise_curve.lock",
+        "noise_curve.png",
+    ]
+    mask = os.umask(0o022)
+    os.umask(mask)
+    assert (knn_run / "noise_curve.csv").stat().st_mode & 0o777 == 0o666 & ~mask
+
+
+# --------------------------------------------------------------------------
+# Flags checked before anything is written (items 2 and 5)
+# --------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "args, flag",
+    [
+        (["--rates", "0.2", "0.20000000000001"], "--rates"),
+        (["--rates", "0", "nan"], "--rates"),
+        (["--flip-rate-std", "inf"], "--flip-rate-std"),
+        (["--flip-rate-std", "nan"], "--flip-rate-std"),
+        (["--n-neighbors", "100000"], "--n-neighbors"),
+        (["--out", ""], "--out"),
+        (["--seed", str(2**32)], "--seed"),
+    ],
+    ids=["near-duplicate-rates", "nan-rate", "inf-std", "nan-std", "neighbours", "out", "seed"],
+)
+def test_noise_curve_refuses_a_bad_flag_in_one_line_and_writes_nothing(
+    noise_curve, tmp_path, monkeypatch, capsys, args, flag
+):
+    monkeypatch.chdir(tmp_path)  # --out '' must not mean here
+    status = _status(noise_curve.main, [*KNN_QUICK, "--out", str(tmp_path / "out"), *args])
+    err = capsys.readouterr().err
+    assert status == 2
+    assert "Traceback" not in err and flag in err.strip().splitlines()[-1], err
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "args, flag",
+    [
+        (["--symmetric", "0.2", "0.20000000000001"], "--symmetric"),
+        (["--pairflip", "0.3", "inf"], "--pairflip"),
+        (["--out", ""], "--out"),
+    ],
+    ids=["near-duplicate-rates", "inf-rate", "out"],
+)
+def test_remedies_refuses_a_bad_flag_in_one_line_and_writes_nothing(
+    remedies, tmp_path, monkeypatch, capsys, args, flag
+):
+    monkeypatch.chdir(tmp_path)
+    status = _status(remedies.main, ["--quick", "--out", str(tmp_path / "out"), *args])
+    err = capsys.readouterr().err
+    assert status == 2 and flag in err.strip().splitlines()[-1], err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_both_sweeps_take_one_seed_range(noise_curve, remedies):
+    # remedies.py used to stop at 2**31.
+    for module in (noise_curve, remedies):
+        assert module._parse(["--quick", "--seed", str(2**32 - 1)]).seed == 2**32 - 1
+
+
+@pytest.mark.parametrize("script", ["noise_curve", "remedies"])
+def test_tqdm_missing_is_exit_2_in_both_sweeps(script, tmp_path, monkeypatch, capsys):
+    module = _load(script)
+    monkeypatch.setitem(sys.modules, "tqdm", None)
+    args = KNN_QUICK if script == "noise_curve" else ["--quick"]
+    assert module.main([*args, "--out", str(tmp_path / "out")]) == 2
+    assert "tqdm" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_remedies_refuses_a_json_or_figure_left_without_its_csv(remedies, tmp_path, capsys):
+    (tmp_path / "remedies.json").write_text('{"status": "complete"}\n')
+    (tmp_path / "memorization.png").write_bytes(b"\x89PNG earlier")
+    before = {path.name: path.read_bytes() for path in tmp_path.iterdir()}
+    assert remedies.main([*REMEDIES_SMALL, "--out", str(tmp_path)]) == 2
+    assert "--overwrite" in capsys.readouterr().err
+    after = {path.name: path.read_bytes() for path in tmp_path.iterdir()}
+    assert after == {**before, "remedies.lock": b""}
+
+
+# --------------------------------------------------------------------------
+# Resume refuses what it cannot trust (item 3)
+# --------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "column, value",
+    [
+        ("test_score", "high"),
+        ("noise_seed", "abc"),
+        ("repeat", "0.7"),
+        ("model_seed", "inf"),
+        ("noise_rate", "nan"),
+        ("estimator", ""),
+        ("fold", "-1"),
+    ],
+)
+def test_noise_curve_resume_names_the_cell_it_cannot_read(
+    noise_curve, knn_run, tmp_path, capsys, column, value
+):
+    csv_path = tmp_path / "noise_curve.csv"
+    csv_path.write_bytes((knn_run / "noise_curve.csv").read_bytes())
+    _edit(csv_path, 3, column, value)
+    edited = csv_path.read_bytes()
+    assert noise_curve.main([*KNN_QUICK, "--out", str(tmp_path), "--resume"]) == 2
+    err = capsys.readouterr().err
+    assert f"{csv_path} line 3, column {column}" in err and "Traceback" not in err, err
+    assert csv_path.read_bytes() == edited and not (tmp_path / "noise_curve.json").exists()
+
+
+def test_noise_curve_resume_refuses_two_scores_for_one_fit(noise_curve, knn_run, tmp_path, capsys):
+    csv_path = tmp_path / "noise_curve.csv"
+    lines = (knn_run / "noise_curve.csv").read_text().splitlines()
+    header = lines[0].split(",")
+    copy = lines[2].split(",")
+    copy[header.index("test_score")] = "0.5"
+    csv_path.write_text("\n".join([*lines, ",".join(copy)]) + "\n")
+    edited = csv_path.read_bytes()
+    assert noise_curve.main([*KNN_QUICK, "--out", str(tmp_path), "--resume"]) == 2
+    err = capsys.readouterr().err
+    assert "lines 3 and 11 hold two different results for one fit" in err, err
+    assert "estimator=knn, noise_type=symmetric, noise_rate=0.0, repeat=0, fold=1" in err
+    assert csv_path.read_bytes() == edited
+    # The same row saved twice is one fit: resumed, written once.
+    csv_path.write_text("\n".join([*lines, lines[2]]) + "\n")
+    assert noise_curve.main([*KNN_QUICK, "--out", str(tmp_path), "--resume"]) == 0
+    assert csv_path.read_text() == (knn_run / "noise_curve.csv").read_text()
+
+
+def test_remedies_run_and_resume(remedies, remedies_run, tmp_path, capsys):
+    frame = pd.read_csv(remedies_run / "remedies.csv")
+    assert len(frame) == 3 * 2 * 2  # gce, forward_estimated, cross_entropy; 2 noises, 2 epochs
+    assert frame["error"].isna().all()
+    (tmp_path / "remedies.csv").write_bytes((remedies_run / "remedies.csv").read_bytes())
+    assert remedies.main([*REMEDIES_SMALL, "--out", str(tmp_path), "--resume"]) == 0
+    assert "6 fits (6 already done)" in capsys.readouterr().out
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "remedies.csv"), frame)
+
+
+def _remedies_line(path, method, epoch):
+    frame = pd.read_csv(path)
+    index = frame.index[(frame["method"] == method) & (frame["epoch"] == epoch)][0]
+    return int(index) + 2
+
+
+@pytest.mark.parametrize(
+    "method, column, value",
+    [
+        ("gce", "test_accuracy", "high"),
+        ("gce", "noise_seed", "x"),
+        ("gce", "repeat", "0.7"),
+        ("gce", "model_seed", "inf"),
+        ("gce", "noise_rate", "nan"),
+        ("cross_entropy", "estimated_transition_matrix", '"[[1.0, 0.0]"'),
+        ("cross_entropy", "estimated_transition_matrix", '"[[1.0, 0.0], [0.0]]"'),
+    ],
+    ids=["score", "seed-text", "repeat-fraction", "seed-inf", "rate-nan", "T-json", "T-shape"],
+)
+def test_remedies_resume_names_the_cell_it_cannot_read(
+    remedies, remedies_run, tmp_path, capsys, method, column, value
+):
+    csv_path = tmp_path / "remedies.csv"
+    csv_path.write_bytes((remedies_run / "remedies.csv").read_bytes())
+    line = _remedies_line(csv_path, method, 2)
+    if column == "estimated_transition_matrix":
+        lines = csv_path.read_text().splitlines()
+        start = lines[line - 1].index('"[[')
+        end = lines[line - 1].index(']]"') + 3
+        lines[line - 1] = lines[line - 1][:start] + value + lines[line - 1][end:]
+        csv_path.write_text("\n".join(lines) + "\n")
+    else:
+        _edit(csv_path, line, column, value)
+    edited = csv_path.read_bytes()
+    assert remedies.main([*REMEDIES_SMALL, "--out", str(tmp_path), "--resume"]) == 2
+    err = capsys.readouterr().err
+    assert f"{csv_path} line {line}, column {column}" in err and "Traceback" not in err, err
+    assert csv_path.read_bytes() == edited and not (tmp_path / "remedies.json").exists()
+
+
+def test_remedies_resume_refuses_two_scores_for_one_fit(remedies, remedies_run, tmp_path, capsys):
+    csv_path = tmp_path / "remedies.csv"
+    lines = (remedies_run / "remedies.csv").read_text().splitlines()
+    header = lines[0].split(",")
+    line = _remedies_line(remedies_run / "remedies.csv", "gce", 1)
+    copy = lines[line - 1].split(",")
+    copy[header.index("test_accuracy")] = "0.01"
+    csv_path.write_text("\n".join([*lines, ",".join(copy)]) + "\n")
+    assert remedies.main([*REMEDIES_SMALL, "--out", str(tmp_path), "--resume"]) == 2
+    err = capsys.readouterr().err
+    assert f"lines {line} and {len(lines) + 1} hold two different results for one fit" in err
+    assert "method=gce" in err and "epoch=1" in err
+
+
+# --------------------------------------------------------------------------
+# One report schema, strict JSON (item 1)
+# --------------------------------------------------------------------------
+def test_both_reports_share_one_strict_schema(noise_curve, remedies_run, tmp_path, monkeypatch):
+    from sklearn.exceptions import FitFailedWarning
+    from sklearn.neighbors import KNeighborsClassifier
+
+    class Flaky(KNeighborsClassifier):
+        # Fails at some rates: the summary's means are NaN there.
+        def fit(self, X, y):
+            if int(np.sum(y)) % 2:
+                raise RuntimeError("odd label sum")
+            return super().fit(X, y)
+
+    monkeypatch.setattr(noise_curve, "_estimator", lambda name, args: Flaky())
+    with pytest.warns(FitFailedWarning):
+        assert noise_curve.main([*KNN_QUICK, "--out", str(tmp_path)]) == 1
+    curve = _strict_json(tmp_path / "noise_curve.json")
+    remedy = _strict_json(remedies_run / "remedies.json")
+    shared = {
+        "benchmark",
+        "status",
+        "settings",
+        "versions",
+        "machine",
+        "started",
+        "wall_time_seconds",
+        "wall_time_total_seconds",
+        "n_fits_total",
+        "n_fits_run",
+        "n_fits_reused",
+        "n_fits_failed",
+    }
+    assert shared <= set(curve) and shared <= set(remedy)
+    assert curve["status"] == "failed" and remedy["status"] == "complete"
+    for report in (curve, remedy):
+        assert set(report["machine"]) == {"platform", "cpu_model", "cpu_count", "available_cores"}
+        assert report["versions"]["skmislabel"] and report["wall_time_seconds"] >= 0
+
+
+def test_committed_runs_stay_readable(noise_curve, remedies):
+    harness = _load("_harness")
+    from skmislabel.model_selection import DETECTION_COLUMNS, RESULT_COLUMNS
+
+    images = ROOT / "docs" / "images"
+    folder = harness.OutputFolder(images, "none", ())
+    for name in ("noise_curve.csv", "cleaning_curve.csv", "instance_noise_curve.csv"):
+        rows = harness.ResultsCsv(
+            folder, name, RESULT_COLUMNS, noise_curve._parsers(), legacy_columns=DETECTION_COLUMNS
+        ).read()
+        assert len(rows) == len(pd.read_csv(images / name))
+    rows = harness.ResultsCsv(folder, "remedies.csv", remedies.COLUMNS, remedies.PARSERS).read()
+    assert len(rows) == len(pd.read_csv(images / "remedies.csv"))
+
+
+# --------------------------------------------------------------------------
+# The front door (item 6)
+# --------------------------------------------------------------------------
+@pytest.mark.cnn
+def test_no_tensorflow_start_up_noise_unless_verbose(tmp_path):
+    pytest.importorskip("tensorflow", reason="the remedies need the cnn extra")
+    env = {key: value for key, value in os.environ.items() if key != "TF_CPP_MIN_LOG_LEVEL"}
+    args = ["--quick", "--method", "gce", "--symmetric", "0", "--pairflip", "--epochs", "1"]
+    result = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "remedies.py"), *args, "--n-jobs", "1"]
+        + ["--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    # What is left on stderr is the progress bar.
+    lines = [line for line in result.stderr.replace("\r", "\n").splitlines() if line.strip()]
+    assert all(line.startswith("remedies:") for line in lines), lines
+
+
+# --------------------------------------------------------------------------
+# remedies.py: every noise type of noise_curve.py (issue 21), the record kept
+# --------------------------------------------------------------------------
+def test_remedies_runs_any_noise_type_with_its_options_in_its_rows(remedies, tmp_path, capsys):
+    args = ["--quick", "--method", "gce", "--symmetric", "0.3", "--pairflip"]
+    args += ["--noise", "confidence", "0.3", "--noise-cv", "2", "--epochs", "1", "--n-jobs", "1"]
+    assert remedies.main([*args, "--out", str(tmp_path)]) == 0
+    frame = pd.read_csv(tmp_path / "remedies.csv")
+    assert sorted(set(frame["noise_type"])) == ["confidence", "symmetric"]
+    settings = frame.groupby("noise_type")["settings"].first()
+    assert settings["confidence"] != settings["symmetric"]
+    flipped = frame.set_index("noise_type")["n_flipped"]
+    assert flipped["confidence"] == flipped["symmetric"] == round(0.3 * 1200)
+    # Another option of the confidence noise is another noise model: refused.
+    assert remedies.main([*args, "--noise-cv", "3", "--out", str(tmp_path), "--resume"]) == 2
+    err = capsys.readouterr().err
+    assert "other settings" in err and "noise options" in err
+
+
+def test_the_remedies_run_on_record_keeps_its_settings_and_seeds(remedies):
+    record = pd.read_csv(ROOT / "docs" / "images" / "remedies.csv")
+    report = json.loads((ROOT / "docs" / "images" / "remedies.json").read_text())
+    args = remedies._parse(["--repeats", str(report["settings"]["repeats"])])
+    tasks = {remedies._task_key(task): task for task in remedies._tasks(args)}
+    assert set(tasks) == {remedies._task_key(row) for _, row in record.iterrows()}
+    for _, row in record.iterrows():
+        task = tasks[remedies._task_key(row)]
+        assert row["settings"] == remedies._settings(args, row["noise_type"])
+        assert (row["noise_seed"], row["model_seed"]) == (task["noise_seed"], task["model_seed"])
+
+
+def test_remedies_interrupted_keeps_its_finished_fits_and_resumes(remedies, tmp_path, monkeypatch):
+    fitted = remedies._estimator
+    calls = []
+
+    def interrupted_at_the_second_fit(method, task, args, transition_matrix):
+        calls.append(method)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return fitted(method, task, args, transition_matrix)
+
+    monkeypatch.setattr(remedies, "_estimator", interrupted_at_the_second_fit)
+    assert remedies.main([*REMEDIES_SMALL, "--out", str(tmp_path)]) == 130
+    report = _strict_json(tmp_path / "remedies.json")
+    assert report["status"] == "interrupted"
+    assert len(pd.read_csv(tmp_path / "remedies.csv")) == 2  # the first fit's 2 epochs
+    monkeypatch.setattr(remedies, "_estimator", fitted)
+    assert remedies.main([*REMEDIES_SMALL, "--out", str(tmp_path), "--resume"]) == 0
+    assert len(pd.read_csv(tmp_path / "remedies.csv")) == 6 * 2
+
+
+@pytest.mark.cnn  # the dask workers import TensorFlow quietly before the first fit
+def test_remedies_runs_its_fits_on_dask(remedies_run, tmp_path):
+    pytest.importorskip("dask.distributed", reason="--backend dask needs dask[distributed]")
+    pytest.importorskip("tensorflow", reason="the remedies need the cnn extra")
+    from sklearn.linear_model import SGDClassifier
+
+    module = _load("remedies")
+
+    module._estimator = lambda method, task, args, transition_matrix: SGDClassifier(
+        loss="log_loss", random_state=task["model_seed"]
+    )
+    args = [*REMEDIES_SMALL[:-2], "--backend", "dask", "--n-jobs", "1"]
+    assert module.main([*args, "--out", str(tmp_path)]) == 0
+    # The same fits as in this process: the numbers do not depend on the backend.
+    key = ["method", "noise_type", "noise_rate", "repeat", "epoch"]
+
+    def rows(folder):
+        frame = pd.read_csv(folder / "remedies.csv").drop(columns="fit_time")
+        return frame.sort_values(key).reset_index(drop=True)
+
+    pd.testing.assert_frame_equal(rows(tmp_path), rows(remedies_run))
+
+
+def test_a_one_report_script_takes_out_as_a_folder_and_never_replaces_unasked(tmp_path, capsys):
+    # The convention of cnn_speed, cnn_memory, curve_speed, nested_noise,
+    # noise_speed and sweep_memory: OUT/<name>.json, --overwrite to replace it.
+    import argparse
+
+    harness = _load("_harness")
+    parser = argparse.ArgumentParser(prog="speed.py")
+    harness.add_report_arguments(parser, "speed")
+    args = parser.parse_args(["--out", str(tmp_path / "out")])
+    harness.claim_report(parser, args, "speed")
+    harness.save_report(args, "speed", {"seconds": float("nan")})
+    assert _strict_json(tmp_path / "out" / "speed.json") == {"seconds": None}
+    again = parser.parse_args(["--out", str(tmp_path / "out")])
+    with pytest.raises(SystemExit) as refused:
+        harness.claim_report(parser, again, "speed")
+    assert refused.value.code == 2 and "--overwrite" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        harness.claim_report(parser, parser.parse_args(["--out", ""]), "speed")
+    assert "--out must name a folder" in capsys.readouterr().err
