@@ -283,7 +283,7 @@ def estimate_noise(
     >>> from skmislabel import flip_labels
     >>> from skmislabel.noise import estimate_noise
     >>> X, y = load_digits(return_X_y=True)
-    >>> y_noisy = flip_labels(y, noise_rate=0.3, random_state=0)
+    >>> y_noisy, noise_mask = flip_labels(y, noise_rate=0.3, random_state=0)
     >>> estimate = estimate_noise(X, y_noisy, random_state=0)
     >>> estimate.transition_matrix.shape
     (10, 10)
