@@ -22,13 +22,26 @@ lowest loss after step 5.
 
 import numpy as np
 
+from ._out_of_fold import _ProbabilityCache
+
 __all__ = ["consensus_patterns", "fit_consensus", "two_nearest_neighbors"]
+
+
+# The neighbours depend on the features only: estimating the noise of many
+# label sets of the same data (a noise curve, a benchmark) searches once.
+NEIGHBOR_CACHE = _ProbabilityCache(max_entries=2)
 
 
 def two_nearest_neighbors(features):
     """Positions of each sample's first and second nearest neighbour (itself
     excluded), by cosine distance as in the reference code."""
+    import joblib
     from sklearn.neighbors import NearestNeighbors
+
+    key = joblib.hash(features, hash_name="sha1")
+    cached = NEIGHBOR_CACHE.get(key)
+    if cached is not None:
+        return cached
 
     # Neighbours of every sample among all samples; the reference instead
     # averages the patterns of 50 random subsets of 15,000 samples, which on
@@ -41,6 +54,7 @@ def two_nearest_neighbors(features):
     is_other = neighbors != np.arange(features.shape[0])[:, None]
     first_others = np.argsort(~is_other, axis=1, kind="stable")[:, :2]
     others = np.take_along_axis(neighbors, first_others, axis=1)
+    NEIGHBOR_CACHE.put(key, others)
     return others
 
 

@@ -343,3 +343,16 @@ def test_with_cnn_classifier():
     )
     assert estimate.transition_matrix.shape == (10, 10)
     np.testing.assert_allclose(estimate.transition_matrix.sum(axis=1), 1)
+
+
+def test_neighbor_cache_returns_what_a_search_computes():
+    from skmislabel._hoc import NEIGHBOR_CACHE, two_nearest_neighbors
+
+    X, _ = _blobs(8, n_per_class=50)
+    NEIGHBOR_CACHE.clear()
+    first = two_nearest_neighbors(X)
+    first[:] = 0  # a caller cannot alter the cached copy
+    cached = two_nearest_neighbors(X)
+    NEIGHBOR_CACHE.clear()
+    np.testing.assert_array_equal(cached, two_nearest_neighbors(X))
+    assert not np.any(cached == np.arange(X.shape[0])[:, None])
