@@ -335,12 +335,17 @@ def test_no_tensorflow_import():
 def test_with_cnn_classifier():
     pytest.importorskip("tensorflow", reason="CNNClassifier needs the deep-learning extra")
     from skmislabel import CNNClassifier
+    from skmislabel._noise_estimation import ESTIMATION_CACHE
 
     X, y = load_digits(return_X_y=True)
-    X, y = X[:300].reshape(-1, 8, 8, 1) / 16, y[:300]
-    estimate = estimate_noise(
-        X, y, CNNClassifier(epochs=1, verbose=0), method="anchors", cv=2, random_state=0
-    )
+    X, y = (X[:300] / 16).astype(np.float32), y[:300]
+    model = CNNClassifier(filters=8, dense_units=32, epochs=1, learning_rate=3e-3)
+    estimate = estimate_noise(X, y, model, method="anchors", cv=2, random_state=0)
+    # The CNN's unset random_state was seeded: a refit (not the cache)
+    # repeats the estimate.
+    ESTIMATION_CACHE.clear()
+    again = estimate_noise(X, y, model, method="anchors", cv=2, random_state=0)
+    np.testing.assert_allclose(estimate.transition_matrix, again.transition_matrix)
     assert estimate.transition_matrix.shape == (10, 10)
     np.testing.assert_allclose(estimate.transition_matrix.sum(axis=1), 1)
 
@@ -356,3 +361,19 @@ def test_neighbor_cache_returns_what_a_search_computes():
     NEIGHBOR_CACHE.clear()
     np.testing.assert_array_equal(cached, two_nearest_neighbors(X))
     assert not np.any(cached == np.arange(X.shape[0])[:, None])
+
+
+@pytest.mark.parametrize("out", ["", "  ", "FILE"], ids=["empty", "blank", "a-file"])
+def test_benchmark_refuses_a_bad_out(out, tmp_path):
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "estimate_noise.py"
+    if out == "FILE":
+        out = str(tmp_path / "file.txt")
+        Path(out).write_text("keep")
+    result = subprocess.run(
+        [sys.executable, str(script), "--out", out], capture_output=True, text=True
+    )
+    assert result.returncode == 2
+    assert "--out must" in result.stderr
+    assert not (tmp_path / "estimate_noise.csv").exists()
