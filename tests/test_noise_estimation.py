@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.datasets import load_digits
+from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import KNeighborsClassifier
 
 from skmislabel import LabelNoiseInjector
@@ -132,16 +133,22 @@ def test_bunch_contents_and_flip_rate_weighting():
     assert {"neighbors", "consensus_loss", "neighbor_agreement"} <= set(estimate.diagnostics)
 
 
-def test_anchors_diagnostics_and_percentile():
+@pytest.mark.parametrize("percentile", [100, 97.0, 50])
+def test_anchors_diagnostics_and_percentile(percentile):
+    """anchor_indices are the samples estimate_transition_matrix takes."""
     X, y = _blobs(3)
     y_noisy, _ = _noisy(X, y, "symmetric", 0.3, 3)
-    estimate = estimate_noise(X, y_noisy, method="anchors", percentile=100, random_state=0)
+    estimate = estimate_noise(
+        X, y_noisy, LogisticRegression(), method="anchors", percentile=percentile, random_state=0
+    )
     proba = estimate.diagnostics["out_of_fold_probabilities"]
     anchors = estimate.diagnostics["anchor_indices"]
-    # percentile=100: the anchor of class k is the most probable sample.
-    for k, anchor in enumerate(anchors):
-        assert proba[anchor, k] == proba[:, k].max()
     np.testing.assert_allclose(estimate.transition_matrix, proba[anchors])
+    for k, anchor in enumerate(anchors):
+        share_below = np.mean(proba[:, k] < proba[anchor, k])
+        assert share_below <= percentile / 100
+        if percentile == 100:
+            assert proba[anchor, k] == proba[:, k].max()
 
 
 def test_confident_joint_is_cleanlabs_transposed():
