@@ -204,6 +204,18 @@ def test_images_and_unchanged_inputs():
 
 
 @pytest.mark.parametrize("method", ["hoc", "anchors"])
+def test_sparse_and_dataframe_features(method):
+    import scipy.sparse as sp
+
+    X, y = _blobs(9, n_per_class=100)
+    y_noisy, _ = _noisy(X, y, "pairflip", 0.3, 9)
+    dense = estimate_noise(X, y_noisy, method=method, random_state=0).transition_matrix
+    for other in (sp.csr_matrix(X), pd.DataFrame(X, columns=list("abcd"))):
+        estimate = estimate_noise(other, y_noisy, method=method, random_state=0)
+        np.testing.assert_allclose(estimate.transition_matrix, dense)
+
+
+@pytest.mark.parametrize("method", ["hoc", "anchors"])
 def test_random_state(method):
     X, y = _blobs(6, n_per_class=100)
     y_noisy, _ = _noisy(X, y, "symmetric", 0.3, 6)
