@@ -396,3 +396,29 @@ def test_benchmark_refuses_a_bad_out(out, tmp_path):
     assert result.returncode == 2
     assert "--out must" in result.stderr
     assert not (tmp_path / "estimate_noise.csv").exists()
+
+
+def test_benchmark_small_run(tmp_path):
+    import csv
+    import json
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "estimate_noise.py"
+    out = tmp_path / "run"
+    args = ["--dataset", "digits", "--seeds", "1", "--methods", "identity", "hoc"]
+    args += ["--noises", "pairflip:0.3", "--out", str(out)]
+    result = subprocess.run([sys.executable, str(script), *args], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    with open(out / "estimate_noise.csv") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [row["method"] for row in rows] == ["identity", "hoc"]
+    errors = {row["method"]: float(row["error"]) for row in rows}
+    # The identity misses the realised flips, about 30% of each row twice.
+    assert errors["identity"] == pytest.approx(0.6, abs=0.01) and errors["hoc"] < 0.2
+    report = json.loads(
+        (out / "estimate_noise.json").read_text(),
+        parse_constant=lambda name: pytest.fail(f"not strict JSON: {name}"),
+    )
+    assert report["settings"]["noises"] == [["pairflip", 0.3]]
+    assert report["wall_time_seconds"] > 0 and report["versions"]["numpy"]
+    assert "| hoc | none |" in result.stdout
