@@ -49,8 +49,10 @@ def _default_estimator():
 
     On the first 15,000 MNIST training images (benchmarks/estimate_noise.py,
     the table in the user guide) its out-of-fold probabilities give the
-    confident joint and the anchors a smaller error than a logistic
-    regression's at most noise levels, at a fraction of the time.
+    confident joint a smaller error than those of a logistic regression on
+    50 PCA components at symmetric 20% and pairflip 20/45%, in a fraction of
+    the time, and need no choice of dimension. The anchors do better with
+    the logistic regression's smooth probabilities: pass one for them.
     """
     from sklearn.neighbors import KNeighborsClassifier
 
@@ -171,8 +173,11 @@ def estimate_noise(
         :class:`~skmislabel.CNNClassifier`); its ``random_state`` parameters
         left at None are set from ``random_state``. None:
         ``KNeighborsClassifier(n_neighbors=5)`` on X flattened per sample,
-        which measured better than a logistic regression (see the user
-        guide). ``"hoc"`` trains no model and ignores it.
+        which measured better for the confident joint than a logistic
+        regression at low and pair-flip noise (see the user guide). The
+        anchors need smooth probabilities: 5-NN's come in steps of 0.2,
+        and its anchors are poor; pass a logistic regression for them.
+        ``"hoc"`` trains no model and ignores it.
     method : {"hoc", "confident_joint", "anchors"}, default="hoc"
         - ``"hoc"``: high-order consensus of each sample's noisy label with
           its two nearest neighbours' (Zhu, Song and Liu 2021). No model is
@@ -191,8 +196,11 @@ def estimate_noise(
           so the probabilities are not memorized.
 
         ``"hoc"`` is the default because it measured the smallest error
-        ‖T̂ − T‖₁ / ‖T‖₁ on MNIST over symmetric, pair-flip and
-        confidence-dependent noise (the table in the user guide).
+        ‖T̂ − T‖₁ / ‖T‖₁ on MNIST at symmetric 20% and 50% and pairflip
+        20% and 45% (0.05 to 0.10), needs no extra and trains no model
+        (the table in the user guide). The confident joint does better at
+        symmetric 80% and on the instance-dependent ``confidence`` noise,
+        but fails at pairflip 45% (error about 0.47).
     cv : int >= 2, default=5
         Number of stratified folds of the out-of-fold probabilities
         (:class:`~sklearn.model_selection.StratifiedKFold`, shuffled with a
