@@ -91,6 +91,18 @@ def _relative_error(estimate, truth):
     return float(np.abs(estimate - truth).sum() / np.abs(truth).sum())
 
 
+def _cpu_model():
+    """The CPU's model name (Linux), else what platform knows."""
+    try:
+        with open("/proc/cpuinfo") as handle:
+            for line in handle:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def _parse(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", required=True, help="folder for the CSV and JSON")
@@ -242,7 +254,7 @@ def main(argv=None):
             "skmislabel": getattr(skmislabel, "__version__", None),
             "cleanlab": cleanlab_version,
         },
-        "cpu": {"processor": platform.processor() or platform.machine(), "count": os.cpu_count()},
+        "cpu": {"processor": _cpu_model(), "count": os.cpu_count()},
         "wall_time_seconds": wall_time,
         "summary": summary,
     }
