@@ -50,9 +50,10 @@ def _default_estimator():
     On the first 15,000 MNIST training images (benchmarks/estimate_noise.py,
     the table in the user guide) its out-of-fold probabilities give the
     confident joint a smaller error than those of a logistic regression on
-    50 PCA components at symmetric 20% and pairflip 20/45%, in a fraction of
-    the time, and need no choice of dimension. The anchors do better with
-    the logistic regression's smooth probabilities: pass one for them.
+    50 PCA components at symmetric 20%, pairflip 20/45% and confidence 40%
+    (not at symmetric 50/80%), in a fraction of the time, and need no
+    choice of dimension. The anchors do better with the logistic
+    regression's smooth probabilities everywhere: pass one for them.
     """
     from sklearn.neighbors import KNeighborsClassifier
 
@@ -174,7 +175,8 @@ def estimate_noise(
         left at None are set from ``random_state``. None:
         ``KNeighborsClassifier(n_neighbors=5)`` on X flattened per sample,
         which measured better for the confident joint than a logistic
-        regression at low and pair-flip noise (see the user guide). The
+        regression at symmetric 20%, pair-flip and confidence noise (see
+        the user guide). The
         anchors need smooth probabilities: 5-NN's come in steps of 0.2,
         and its anchors are poor; pass a logistic regression for them.
         ``"hoc"`` trains no model and ignores it.
@@ -228,7 +230,7 @@ def estimate_noise(
         - ``class_prior`` (ndarray of shape (n_classes,)): the estimated
           true class prior ``p``. ``"hoc"`` and ``"confident_joint"``
           estimate it with ``T``; for ``"anchors"`` it solves
-          ``p @ T̂ = `` the noisy class shares (clipped at 0, renormalised).
+          ``p @ T̂`` equal to the noisy class shares (clipped at 0, renormalised).
         - ``flip_rates`` (ndarray of shape (n_classes,)): ``1 -
           diag(T̂)``, the share of each true class whose label is wrong.
         - ``flip_rate`` (float): the overall share of wrong labels,
