@@ -406,7 +406,7 @@ def test_benchmark_small_run(tmp_path):
     script = Path(__file__).resolve().parents[1] / "benchmarks" / "estimate_noise.py"
     out = tmp_path / "run"
     args = ["--dataset", "digits", "--seeds", "1", "--methods", "identity", "hoc"]
-    args += ["--noises", "pairflip:0.3", "--out", str(out)]
+    args += ["--noises", "pairflip:0.3", "--noise-aware", "--out", str(out)]
     result = subprocess.run([sys.executable, str(script), *args], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     with open(out / "estimate_noise.csv") as handle:
@@ -422,3 +422,12 @@ def test_benchmark_small_run(tmp_path):
     assert report["settings"]["noises"] == [["pairflip", 0.3]]
     assert report["wall_time_seconds"] > 0 and report["versions"]["numpy"]
     assert "| hoc | none |" in result.stdout
+    with open(out / "noise_aware.csv") as handle:
+        aware = {row["transition_matrix"]: row for row in csv.DictReader(handle)}
+    assert set(aware) == {"true", "identity:none", "hoc:none"}
+    # With the identity, the noise-aware accuracy is the noisy one.
+    identity = aware["identity:none"]
+    assert float(identity["noise_aware_accuracy"]) == pytest.approx(
+        float(identity["noisy_accuracy"])
+    )
+    assert len(report["noise_aware"]) == 3
