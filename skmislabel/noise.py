@@ -285,6 +285,7 @@ from ._compat import (
     validate_params,
 )
 from ._instance_noise import ESTIMATOR_NOISE_TYPES, draw_instance_noise
+from ._noise_estimation import estimate_noise
 from ._noise_models import INSTANCE_NOISE_TYPES, NOISE_TYPES, build_noise_model
 from ._random import draw_seed
 from ._sampler_input import check_sampler_input
@@ -292,7 +293,7 @@ from ._sampling import draw_flips
 from ._targets import encode_targets
 from ._transition_estimation import estimate_transition_matrix
 
-__all__ = ["LabelNoiseInjector", "estimate_transition_matrix", "flip_labels"]
+__all__ = ["LabelNoiseInjector", "estimate_noise", "estimate_transition_matrix", "flip_labels"]
 
 _PARAMETER_CONSTRAINTS = {
     "noise_rate": [Interval(numbers.Real, 0, 1, closed="both"), dict, None],
