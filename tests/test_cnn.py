@@ -535,9 +535,7 @@ def test_estimated_transition_matrix_is_estimate_noises(digits, monkeypatch):
     np.testing.assert_allclose(clf.transition_matrix_, expected.transition_matrix, atol=1e-6)
     np.testing.assert_allclose(clf.model_.loss.transition_matrix, clf.transition_matrix_)
     assert clf.noise_estimate_.method == "hoc"
-    np.testing.assert_array_equal(
-        clf.noise_estimate_.transition_matrix, expected.transition_matrix
-    )
+    np.testing.assert_array_equal(clf.noise_estimate_.transition_matrix, expected.transition_matrix)
     # ... and the estimate is close to the truth.
     assert np.abs(clf.transition_matrix_ - injector.transition_matrix_).mean() < 0.05
     assert clf.get_params()["loss__transition_matrix"] == "estimate"
@@ -570,9 +568,7 @@ def test_estimate_with_another_method_estimator_and_percentile(digits, monkeypat
     from skmislabel._random import draw_seed
 
     seed = draw_seed(np.random.RandomState(4))
-    expected = estimate_noise(
-        X, y_noisy, model, method="anchors", percentile=90, random_state=seed
-    )
+    expected = estimate_noise(X, y_noisy, model, method="anchors", percentile=90, random_state=seed)
     assert clf.noise_estimate_.method == "anchors"
     np.testing.assert_allclose(clf.transition_matrix_, expected.transition_matrix, atol=1e-6)
     # Labelled by the classes 3, 7, 11 and aligned to classes_.
@@ -600,7 +596,9 @@ def test_estimate_with_an_early_stopped_cnn_as_the_noise_estimator(digits, monke
     assert "loss__noise_estimator__filters" not in clone(clf).get_params(deep=False)
     # Clones and pickles with the estimate.
     restored = pickle.loads(pickle.dumps(clf))
-    np.testing.assert_array_equal(restored.noise_estimate_.transition_matrix, clf.transition_matrix_)
+    np.testing.assert_array_equal(
+        restored.noise_estimate_.transition_matrix, clf.transition_matrix_
+    )
     np.testing.assert_array_equal(restored.predict_proba(X[:20]), clf.predict_proba(X[:20]))
 
 
@@ -662,7 +660,11 @@ NOT_STOCHASTIC = np.eye(10) * 0.9
             "loss__estimation_method configure the estimate of T; they need",
         ),
         (
-            {"loss": "backward", "loss__transition_matrix": np.eye(10), "loss__noise_estimator": None},
+            {
+                "loss": "backward",
+                "loss__transition_matrix": np.eye(10),
+                "loss__noise_estimator": None,
+            },
             ValueError,
             "loss__noise_estimator configure",
         ),
@@ -725,8 +727,11 @@ def test_confident_joint_without_cleanlab_fails_before_any_work(digits, monkeypa
         loss__transition_matrix="estimate",
         loss__estimation_method="confident_joint",
     )
-    with pytest.raises(ImportError, match=r"loss__estimation_method='confident_joint' needs "
-                       r"cleanlab.*skmislabel\[cleaning\]"):
+    with pytest.raises(
+        ImportError,
+        match=r"loss__estimation_method='confident_joint' needs "
+        r"cleanlab.*skmislabel\[cleaning\]",
+    ):
         clf.fit(X[:100], y[:100])
 
 
