@@ -9,7 +9,7 @@ propensity is the share of a sample's nearest neighbours with another label.
 
 import numpy as np
 
-from ._instance_noise import InstanceNoise, standardize
+from ._instance_model import InstanceNoise, standardize
 
 # Neighbours are searched in at most this many principal components of the
 # standardized features: a brute-force search over the 784 pixels of 60,000

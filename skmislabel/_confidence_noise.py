@@ -13,7 +13,7 @@ polynomials of the top-two margin).
 import numpy as np
 
 from . import _out_of_fold
-from ._instance_noise import InstanceNoise
+from ._instance_model import InstanceNoise
 from ._out_of_fold import SEED_BOUND, check_fold_counts, seed_unset_random_states
 
 # The cache lives with the computation it keeps; the tests and benchmarks of

@@ -13,7 +13,7 @@ from a seeded generator, none from NumPy's or PyTorch's global state.
 
 import numpy as np
 
-from ._instance_noise import InstanceNoise, standardize
+from ._instance_model import InstanceNoise, standardize
 
 
 def truncated_normal_rates(quantiles, means, std):
