@@ -493,6 +493,70 @@ PMD_BY_HAND = {
 }
 
 
+class DistortedProbabilities(ClassifierMixin, BaseEstimator):
+    """A noise estimator whose ``predict_proba`` is not probabilities: the
+    class frequencies of its training labels, distorted."""
+
+    def __init__(self, distortion="nan_rows"):
+        self.distortion = distortion
+
+    def fit(self, X, y):
+        self.classes_, counts = np.unique(y, return_counts=True)
+        self.frequencies_ = counts / counts.sum()
+        return self
+
+    def predict_proba(self, X):
+        proba = np.tile(self.frequencies_, (len(X), 1))
+        if self.distortion == "nan_rows":
+            proba[:3] = np.nan
+        elif self.distortion == "times_50":
+            proba *= 50
+        elif self.distortion == "negative":
+            proba[0, 0] -= 0.5
+            proba[0, 1] += 0.5
+        elif self.distortion == "all_nan":
+            proba[:] = np.nan
+        return proba
+
+
+@pytest.mark.parametrize("noise_type", ["confidence", "pmd"])
+@pytest.mark.parametrize(
+    "distortion, err_msg",
+    [
+        ("nan_rows", "6 of its 300 rows hold NaN or infinity"),
+        ("times_50", "non-negative rows summing to 1; 300 of its 300 rows are not"),
+        ("negative", "non-negative rows summing to 1; 2 of its 300 rows are not"),
+        ("all_nan", "300 of its 300 rows hold NaN or infinity"),
+    ],
+)
+def test_a_noise_estimator_whose_predict_proba_is_not_probabilities_is_refused(
+    noise_type, distortion, err_msg
+):
+    # Each of the 2 folds predicts its rows: "nan_rows" spoils 3 rows per
+    # fold, "negative" 1 row per fold.
+    estimator = DistortedProbabilities(distortion)
+    message = "predict_proba of noise_estimator=DistortedProbabilities must be probabilities"
+    with pytest.raises(ValueError, match=f"{message}.*{err_msg}"):
+        flip_labels(
+            Y_TOY,
+            X=X_TOY,
+            noise_type=noise_type,
+            noise_estimator=estimator,
+            noise_cv=2,
+            random_state=0,
+        )
+    # A well-behaved estimator of the same kind passes.
+    flip_labels(
+        Y_TOY,
+        X=X_TOY,
+        noise_type=noise_type,
+        noise_estimator=DistortedProbabilities("none"),
+        noise_cv=2,
+        noise_rate=0.1,
+        random_state=0,
+    )
+
+
 @pytest.mark.parametrize("pmd_type", ["I", "II", "III"])
 def test_pmd_polynomials_match_hand_computed_values(pmd_type):
     X, y = np.tile(PROBABILITY_ROWS, (3, 1)), np.tile(LABELS, 3)
