@@ -476,6 +476,58 @@ def test_borderline_propensity_and_targets_by_hand():
     assert three.propensity[5] == pytest.approx(1 / 3)
 
 
+def _borderline_by_pairs(X, codes, n_neighbors):
+    """The borderline propensities and targets as first written: every
+    neighbour label compared with every other of its row (memory in
+    n_samples * n_neighbors**2)."""
+    neighbours = NearestNeighbors(n_neighbors=n_neighbors).fit(X).kneighbors(
+        return_distance=False
+    )
+    labels = codes[neighbours]
+    other = labels != codes[:, None]
+    counts = ((labels[:, :, None] == labels[:, None, :]) & other[:, None, :]).sum(axis=2)
+    scores = np.where(other, counts * (n_neighbors + 1) - np.arange(n_neighbors), -1)
+    best = scores.argmax(axis=1)
+    targets = np.where(other.any(axis=1), labels[np.arange(len(codes)), best], codes)
+    return other.mean(axis=1), targets
+
+
+@pytest.mark.parametrize("n_neighbors", [1, 2, 7, 40])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_borderline_blocks_give_the_neighbours_of_the_whole_query(n_neighbors, seed, monkeypatch):
+    # Blocks of 64 values: several blocks of rows, down to one row per block.
+    monkeypatch.setattr("skmislabel._borderline_noise._VALUES_PER_BLOCK", 64)
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(150, 2))
+    X[100:120] = X[0]  # duplicates: more of them than some n_neighbors
+    codes = rng.integers(0, 4, size=150)
+    noise = borderline_noise(
+        X, codes, n_neighbors=n_neighbors, estimator_stream=np.random.SeedSequence(0)
+    )
+    # Standardizing 2 features leaves the neighbours' order alone up to
+    # rounding: compare on the standardized features.
+    space = StandardScaler().fit_transform(X)
+    propensity, targets = _borderline_by_pairs(space, codes, n_neighbors)
+    np.testing.assert_array_equal(noise.propensity, propensity)
+    np.testing.assert_array_equal(noise.target_codes, targets)
+
+
+def test_borderline_memory_is_linear_in_neighbours():
+    """2,000 samples and 300 neighbours: comparing the labels of every pair
+    of neighbours holds 2,000 * 300**2 booleans (180 MB); counting them per
+    class needs a few n_samples * n_neighbors arrays (~5 MB each)."""
+    import tracemalloc
+
+    X, y = make_blobs(n_samples=2000, centers=3, n_features=2, random_state=0)
+    tracemalloc.start()
+    try:
+        flip_labels(y, X=X, noise_type="borderline", n_neighbors=300, random_state=0)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 60e6, f"peak {peak / 1e6:.0f} MB"
+
+
 PROBABILITY_ROWS = np.array(
     [
         [0.5, 0.5, 0.0],  # margin 0
