@@ -10,6 +10,7 @@ propensity is the share of a sample's nearest neighbours with another label.
 import numpy as np
 
 from ._instance_model import InstanceNoise, standardize
+from ._random import SEED_BOUND
 
 # Neighbours are searched in at most this many principal components of the
 # standardized features: a brute-force search over the 784 pixels of 60,000
@@ -29,7 +30,7 @@ def _neighbour_space(features, estimator_stream):
     if n_features > NEIGHBOUR_COMPONENTS and n_samples > NEIGHBOUR_COMPONENTS:
         from sklearn.decomposition import PCA
 
-        seed = int(np.random.default_rng(estimator_stream).integers(np.iinfo(np.int32).max))
+        seed = int(np.random.default_rng(estimator_stream).integers(SEED_BOUND))
         standardized = PCA(n_components=NEIGHBOUR_COMPONENTS, random_state=seed).fit_transform(
             standardized
         )

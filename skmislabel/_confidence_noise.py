@@ -14,7 +14,8 @@ import numpy as np
 
 from . import _out_of_fold
 from ._instance_model import InstanceNoise
-from ._out_of_fold import SEED_BOUND, check_fold_counts, seed_unset_random_states
+from ._out_of_fold import check_fold_counts, seed_unset_random_states
+from ._random import SEED_BOUND
 
 # The cache lives with the computation it keeps; the tests and benchmarks of
 # the noise types clear it from here.

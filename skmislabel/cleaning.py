@@ -60,29 +60,27 @@ import numbers
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator, OneToOneFeatureMixin, clone
+from sklearn.base import clone
 from sklearn.utils import get_tags
-from sklearn.utils.validation import check_array, check_consistent_length, validate_data
+from sklearn.utils.validation import check_array
 
+from ._base import BaseSampler
 from ._cleaning_cleanlab import FILTERS, confident_learning, import_cleanlab
 from ._cleaning_neighbors import disagreeing_neighbors
 from ._compat import (
     HasMethods,
     Interval,
     StrOptions,
-    fit_context,
     imblearn_sampler_tags,
     safe_indexing,
 )
 from ._out_of_fold import (
     CLEANING_CACHE,
-    SEED_BOUND,
     check_fold_counts,
     out_of_fold_probabilities,
     seed_unset_random_states,
 )
-from ._random import draw_seed
-from ._sampler_input import check_sampler_input
+from ._random import SEED_BOUND, draw_seed
 from ._targets import encode_targets
 
 __all__ = ["ConfidentLearningCleaner", "DisagreementCleaner", "NeighborhoodCleaner"]
@@ -123,36 +121,13 @@ def _predicted_codes(probabilities, codes):
     return np.where(prefers_another, most_probable, codes)
 
 
-class _BaseCleaner(OneToOneFeatureMixin, BaseEstimator):
-    """Validation, the action and the fitted attributes common to every
-    cleaner; subclasses only say which samples are suspects."""
+class _BaseCleaner(BaseSampler):
+    """The action and the fitted attributes common to every cleaner;
+    subclasses only say which samples are suspects."""
 
-    # imbalanced-learn's marker for samplers; its SamplerMixin is not
-    # inherited, as for LabelNoiseInjector.
-    _estimator_type = "sampler"
+    # A user's estimator's own parameters are checked when its clones fit.
+    _prefer_skip_nested_validation = False
 
-    def fit(self, X, y):
-        """Find the suspects of (X, y) and store what was found.
-
-        Same as :meth:`fit_resample` without returning the data.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix, dataframe} of shape (n_samples, ...)
-            Features.
-        y : array-like of shape (n_samples,)
-            Class labels, possibly noisy.
-
-        Returns
-        -------
-        self : object
-        """
-        self.fit_resample(X, y)
-        return self
-
-    # Not skipping nested validation: the estimator's own parameters are
-    # checked when its clones fit.
-    @fit_context(prefer_skip_nested_validation=False)
     def fit_resample(self, X, y):
         """Return (X, y) cleaned: suspects removed or relabelled.
 
@@ -175,18 +150,10 @@ class _BaseCleaner(OneToOneFeatureMixin, BaseEstimator):
             The labels at ``sample_indices_``, the suspects' relabelled
             with ``action="relabel"``.
         """
+        return super().fit_resample(X, y)
+
+    def _fit_resample(self, X, X_checked, y):
         name = type(self).__name__
-        if y is None:
-            raise ValueError(f"{name} requires y to be passed, but the target y is None.")
-        # Validated for its shape only: the data go on as passed.
-        X_checked = check_sampler_input(X)
-        check_consistent_length(X_checked, y)
-        if X_checked.ndim == 2:
-            validate_data(self, X, skip_check_array=True)
-        else:
-            # Images have no feature count: forget a previous fit's.
-            for attribute in ("n_features_in_", "feature_names_in_"):
-                self.__dict__.pop(attribute, None)
         encoded = encode_targets(y)
         present = np.flatnonzero(encoded.class_counts)
         if present.shape[0] < 2:

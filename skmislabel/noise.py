@@ -273,21 +273,19 @@ logistic regression: about 165 s on the 60,000 images, 35 s on 15,000).
 import numbers
 
 import numpy as np
-from sklearn.base import BaseEstimator, OneToOneFeatureMixin
-from sklearn.utils.validation import check_consistent_length, validate_data
+from sklearn.utils.validation import check_consistent_length
 
+from ._base import BaseSampler
 from ._compat import (
     HasMethods,
     Interval,
     StrOptions,
-    fit_context,
     imblearn_sampler_tags,
     validate_params,
 )
-from ._instance_noise import ESTIMATOR_NOISE_TYPES, draw_instance_noise
+from ._instance_noise import ESTIMATOR_NOISE_TYPES, check_features, draw_instance_noise
 from ._noise_models import INSTANCE_NOISE_TYPES, NOISE_TYPES, build_noise_model
 from ._random import draw_seed
-from ._sampler_input import check_sampler_input
 from ._sampling import draw_flips
 from ._targets import encode_targets
 from ._transition_estimation import estimate_transition_matrix
@@ -562,7 +560,7 @@ def flip_labels(
     return draw.y_noisy, draw.noise_mask
 
 
-class LabelNoiseInjector(OneToOneFeatureMixin, BaseEstimator):
+class LabelNoiseInjector(BaseSampler):
     """Corrupt the training labels of a pipeline with a known noise model.
 
     A sampler in imbalanced-learn's sense: :meth:`fit_resample` returns
@@ -718,9 +716,6 @@ class LabelNoiseInjector(OneToOneFeatureMixin, BaseEstimator):
     """
 
     _parameter_constraints = dict(_PARAMETER_CONSTRAINTS)
-    # imbalanced-learn's marker for samplers; its SamplerMixin is not
-    # inherited because importing imblearn costs ~0.5 s at import time.
-    _estimator_type = "sampler"
 
     def __init__(
         self,
@@ -753,28 +748,6 @@ class LabelNoiseInjector(OneToOneFeatureMixin, BaseEstimator):
         self.classes = classes
         self.random_state = random_state
 
-    def fit(self, X, y):
-        """Draw the noise for (X, y) and store what was done.
-
-        Same as :meth:`fit_resample` without returning the data.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix, dataframe} of shape (n_samples, ...)
-            Passed through. The class-conditional noise types read its
-            length and feature names only, the instance-dependent ones its
-            values too.
-        y : array-like of shape (n_samples,)
-            Class labels.
-
-        Returns
-        -------
-        self : LabelNoiseInjector
-        """
-        self.fit_resample(X, y)
-        return self
-
-    @fit_context(prefer_skip_nested_validation=True)
     def fit_resample(self, X, y):
         """Return X untouched and a noisy copy of y.
 
@@ -797,11 +770,12 @@ class LabelNoiseInjector(OneToOneFeatureMixin, BaseEstimator):
         y_noisy : same type as y
             Labels with ``n_flipped_`` of them changed.
         """
-        # Validated for its shape only: X itself is returned, not a converted copy.
-        check_sampler_input(X)
-        validate_data(self, X, skip_check_array=True)
-        if y is not None:
-            check_consistent_length(X, y)
+        if X is None and self.noise_type in INSTANCE_NOISE_TYPES:
+            # Say that the noise type needs X, not only that X is missing.
+            check_features(X, self.noise_type)
+        return super().fit_resample(X, y)
+
+    def _fit_resample(self, X, X_checked, y):
         draw = _NoiseDraw(
             y,
             X,

@@ -190,6 +190,19 @@ BAD_INPUT = [
 ]
 
 
+@pytest.mark.parametrize("noise_type", INSTANCE_TYPES)
+def test_an_instance_injector_without_x_names_x_and_the_noise_type(noise_type):
+    injector = LabelNoiseInjector(noise_type=noise_type)
+    message = f"noise_type={noise_type!r} is instance-dependent: .* so X is required"
+    with pytest.raises(ValueError, match=message):
+        injector.fit_resample(None, Y_TOY)
+
+
+def test_a_class_conditional_injector_without_x_names_x():
+    with pytest.raises(ValueError, match="LabelNoiseInjector.fit_resample needs X.*got X=None"):
+        LabelNoiseInjector().fit_resample(None, Y_TOY)
+
+
 def _case_id(case):
     params, X = case[0], case[1]
     shape = "sparse" if sp.issparse(X) else "x".join(map(str, np.shape(X)))
