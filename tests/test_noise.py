@@ -12,7 +12,7 @@ from scipy import stats
 from sklearn.base import clone
 
 from skmislabel import LabelNoiseInjector, flip_labels
-from skmislabel._noise_models import build_transition_matrix
+from skmislabel._noise_models import build_noise_model
 from skmislabel._random import SEED_BOUND
 from skmislabel._sampling import _Priorities, apportion_flips
 
@@ -22,6 +22,12 @@ NOISE_TYPES_WITH_RATE = ["symmetric", "uniform", "pairflip"]
 def _labels(class_counts, seed=0):
     y = np.repeat(np.arange(len(class_counts)), class_counts)
     return np.random.default_rng(seed).permutation(y)
+
+
+def build_transition_matrix(classes, noise_type, noise_rate):
+    """The dense K x K matrix T of a noise model (the noise itself is drawn
+    from the model and never builds it)."""
+    return build_noise_model(classes, noise_type, noise_rate).to_matrix()
 
 
 def _flip_rate(noise_type, rate, n_classes):
@@ -1092,7 +1098,6 @@ def test_exact_noise_at_a_low_rate_never_draws_a_priority_per_label():
     made 10M labels slow."""
     import tracemalloc
 
-    from skmislabel._noise_models import build_noise_model
     from skmislabel._sampling import draw_flips
 
     n_samples = 4_000_000
