@@ -1,6 +1,6 @@
 """Borderline noise: labels near another class flip to that class.
 
-Stated in :mod:`skmislabel.noise` (section *Conventions*). A neighbourhood
+Stated in the user guide (:ref:`instance-dependent-noise`). A neighbourhood
 model in the spirit of the borderline models of Garcia et al. (2019) and R's
 noisemodel package (``nei_bor_ln``, whose new label is the majority class
 among the nearest neighbours of another class), without its SVM: the

@@ -2,7 +2,7 @@
 likely besides the label, with a propensity read off its out-of-fold
 probabilities.
 
-Stated in :mod:`skmislabel.noise` (section *Conventions*). References:
+Stated in the user guide (:ref:`instance-dependent-noise`). References:
 ``mnist_gen_dependent.py`` of https://github.com/chenpf1025/IDN (Chen et
 al. 2021: the score is the largest probability of another class, the target
 that class) and ``label_noise`` in ``utils.py`` of

@@ -8,7 +8,7 @@ flip propensity ``p_i`` in [0, 1] and a target class per sample. This module
 validates X, runs the model and hands the propensities to
 :func:`skmislabel._sampling.draw_instance_flips`, which decides which samples
 flip. The models and the sampling rules are stated once, in
-:mod:`skmislabel.noise` (section *Conventions*).
+the user guide (:ref:`instance-dependent-noise`).
 
 The heavy scikit-learn and SciPy imports happen inside the models, so that
 ``import skmislabel`` stays fast.

@@ -4,7 +4,7 @@ Every noise type is reduced to per-class flip rates plus a rule for the new
 label: symmetric, uniform, pairflip and mapping in O(K) memory (no K x K
 matrix, so 100,000 classes are cheap), ``transition_matrix`` as the user's
 matrix. The samplers in :mod:`skmislabel._sampling` only ever see a
-:class:`NoiseModel`. The conventions are stated in :mod:`skmislabel.noise`.
+:class:`NoiseModel`. The conventions are stated in the user guide (:ref:`noise-conventions`).
 """
 
 from numbers import Real
@@ -288,8 +288,8 @@ def build_noise_model(classes, noise_type, noise_rate, transition_matrix=None, c
     """The noise model that ``noise_type`` and its parameters apply to ``classes``.
 
     Parameters are those of :func:`skmislabel.flip_labels`; cross-parameter
-    rules are checked here. The rules are stated in :mod:`skmislabel.noise`
-    (section *Conventions*).
+    rules are checked here. The rules are stated in the user guide
+    (:ref:`noise-conventions`).
 
     Returns
     -------

@@ -1,6 +1,6 @@
 """Part-dependent label noise (Xia et al. 2020): per-sample rates and targets.
 
-Stated in :mod:`skmislabel.noise` (section *Conventions*). The reference is
+Stated in the user guide (:ref:`instance-dependent-noise`). The reference is
 ``get_instance_noisy_label`` in ``tools.py`` of
 https://github.com/xiaoboxia/Part-dependent-label-noise: flip rates from a
 truncated normal, a Gaussian projection ``W`` of shape (K, d, K), scores

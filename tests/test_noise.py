@@ -1115,3 +1115,21 @@ def test_exact_noise_at_a_low_rate_never_draws_a_priority_per_label():
             tracemalloc.stop()
         assert peak < 2 * n_samples, f"{sampling}: peak {peak / 1e6:.1f} MB"
         assert abs(flip_positions.shape[0] - 0.01 * n_samples) < 1000
+
+
+def test_flip_labels_and_the_injector_share_their_parameter_docs():
+    from skmislabel._docstrings import NOISE_PARAMETERS, fill_doc
+
+    for documented in (flip_labels, LabelNoiseInjector):
+        assert "%(" not in documented.__doc__
+        for fragment in NOISE_PARAMETERS.values():
+            assert fragment in documented.__doc__
+
+    def undocumented():
+        """Parameters
+        ----------
+        %(no_such_parameter)s
+        """
+
+    with pytest.raises(KeyError, match="no shared fragment 'no_such_parameter'"):
+        fill_doc(**NOISE_PARAMETERS)(undocumented)
