@@ -51,9 +51,9 @@ class BaseSampler(OneToOneFeatureMixin, BaseEstimator):
 
     def fit_resample(self, X, y):
         """Return the resampled (X, y); see the subclass."""
-        validated = fit_context(
-            prefer_skip_nested_validation=self._prefer_skip_nested_validation
-        )(type(self)._check_and_resample)
+        validated = fit_context(prefer_skip_nested_validation=self._prefer_skip_nested_validation)(
+            type(self)._check_and_resample
+        )
         return validated(self, X, y)
 
     def _check_and_resample(self, X, y):

@@ -95,8 +95,10 @@ def check_probabilities(probabilities, noise_estimator):
     models sum to 1 within ~1e-7.
     """
     probabilities = np.asarray(probabilities, dtype=np.float64)
-    model = "the default noise_estimator" if noise_estimator is None else (
-        f"noise_estimator={type(noise_estimator).__name__}"
+    model = (
+        "the default noise_estimator"
+        if noise_estimator is None
+        else f"noise_estimator={type(noise_estimator).__name__}"
     )
     finite = np.isfinite(probabilities).all(axis=1)
     if not finite.all():

@@ -493,9 +493,7 @@ def _borderline_by_pairs(X, codes, n_neighbors):
     """The borderline propensities and targets as first written: every
     neighbour label compared with every other of its row (memory in
     n_samples * n_neighbors**2)."""
-    neighbours = NearestNeighbors(n_neighbors=n_neighbors).fit(X).kneighbors(
-        return_distance=False
-    )
+    neighbours = NearestNeighbors(n_neighbors=n_neighbors).fit(X).kneighbors(return_distance=False)
     labels = codes[neighbours]
     other = labels != codes[:, None]
     counts = ((labels[:, :, None] == labels[:, None, :]) & other[:, None, :]).sum(axis=2)
