@@ -97,3 +97,6 @@ NOISE_PARAMETERS = {
         the expected count in every class (True), or exact in total only
         (False).""",
 }
+
+# All of them, in the order of the signatures, as one fragment.
+NOISE_PARAMETERS_DOC = "\n\n".join(NOISE_PARAMETERS.values())

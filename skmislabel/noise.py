@@ -32,7 +32,7 @@ from ._compat import (
     imblearn_sampler_tags,
     validate_params,
 )
-from ._docstrings import NOISE_PARAMETERS, fill_doc
+from ._docstrings import NOISE_PARAMETERS_DOC, fill_doc
 from ._instance_noise import ESTIMATOR_NOISE_TYPES, check_features, draw_instance_noise
 from ._noise_models import INSTANCE_NOISE_TYPES, NOISE_TYPES, build_noise_model
 from ._random import draw_seed
@@ -150,7 +150,7 @@ def _realised_transition_matrix(class_counts, true_codes, new_codes):
     {"y": ["array-like"], "X": ["array-like", "sparse matrix", None], **_PARAMETER_CONSTRAINTS},
     prefer_skip_nested_validation=True,
 )
-@fill_doc(**NOISE_PARAMETERS)
+@fill_doc(noise_parameters=NOISE_PARAMETERS_DOC)
 def flip_labels(
     y,
     *,
@@ -188,27 +188,7 @@ def flip_labels(
         and finite, 2-D or n-D (images). Never modified. The
         class-conditional types only check its length.
 
-    %(noise_rate)s
-
-    %(noise_type)s
-
-    %(transition_matrix)s
-
-    %(class_mapping)s
-
-    %(flip_rate_std)s
-
-    %(noise_estimator)s
-
-    %(noise_cv)s
-
-    %(pmd_type)s
-
-    %(n_neighbors)s
-
-    %(sampling)s
-
-    %(stratify)s
+    %(noise_parameters)s
 
     classes : array-like of shape (n_classes,), default=None
         All classes, including ones absent from ``y`` that may be flip
@@ -276,7 +256,7 @@ def flip_labels(
     return draw.y_noisy, draw.noise_mask
 
 
-@fill_doc(**NOISE_PARAMETERS)
+@fill_doc(noise_parameters=NOISE_PARAMETERS_DOC)
 class LabelNoiseInjector(BaseSampler):
     """Corrupt the training labels of a pipeline with a known noise model.
 
@@ -298,27 +278,7 @@ class LabelNoiseInjector(BaseSampler):
 
     Parameters
     ----------
-    %(noise_rate)s
-
-    %(noise_type)s
-
-    %(transition_matrix)s
-
-    %(class_mapping)s
-
-    %(flip_rate_std)s
-
-    %(noise_estimator)s
-
-    %(noise_cv)s
-
-    %(pmd_type)s
-
-    %(n_neighbors)s
-
-    %(sampling)s
-
-    %(stratify)s
+    %(noise_parameters)s
 
     classes : array-like of shape (n_classes,), default=None
         All classes, including ones that a training fold may lack; needed
