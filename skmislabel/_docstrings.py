@@ -100,3 +100,31 @@ NOISE_PARAMETERS = {
 
 # All of them, in the order of the signatures, as one fragment.
 NOISE_PARAMETERS_DOC = "\n\n".join(NOISE_PARAMETERS.values())
+
+
+# The parameters and fitted attributes the cleaners share.
+CLEANER_PARAMETERS = {
+    "cv": """\
+    cv : int >= 2, default=5
+        Number of stratified folds of the out-of-fold probabilities. Every
+        class of y needs at least this many samples.""",
+    "out_of_fold_action": """\
+    action : {"remove", "relabel"}, default="remove"
+        Drop the suspects, or give them the class the estimator finds most
+        probable.""",
+    "out_of_fold_random_state": """\
+    random_state : int, RandomState instance or None, default=None
+        Seed of the fold shuffling and of the estimator's unset random
+        states. An int gives the same suspects on every fit of the same
+        data; None draws fresh entropy and leaves NumPy's global RNG alone.""",
+    "cleaned_samples": """\
+    sample_indices_ : ndarray of shape (n_samples_kept,)
+        Positions of the samples returned: the non-suspects, or all of them
+        with ``action="relabel"``.
+
+    n_features_in_ : int
+        Number of features of X, when X is 2-D.
+
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
+        Column names of X, when X is a DataFrame with string column names.""",
+}

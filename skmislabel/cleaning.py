@@ -74,6 +74,7 @@ from ._compat import (
     imblearn_sampler_tags,
     safe_indexing,
 )
+from ._docstrings import CLEANER_PARAMETERS, fill_doc
 from ._out_of_fold import (
     CLEANING_CACHE,
     check_fold_counts,
@@ -260,6 +261,7 @@ class _OutOfFoldCleaner(_BaseCleaner):
         )
 
 
+@fill_doc(**CLEANER_PARAMETERS)
 class ConfidentLearningCleaner(_OutOfFoldCleaner):
     """Find mislabeled samples by confident learning, and remove or relabel them.
 
@@ -287,9 +289,7 @@ class ConfidentLearningCleaner(_OutOfFoldCleaner):
         user guide). Features of different scales need a pipeline with a
         scaler here.
 
-    cv : int >= 2, default=5
-        Number of stratified folds of the out-of-fold probabilities. Every
-        class of y needs at least this many samples.
+    %(cv)s
 
     filter_by : {"prune_by_noise_rate", "prune_by_class", "both", \
             "confident_learning", "predicted_neq_given", \
@@ -300,19 +300,14 @@ class ConfidentLearningCleaner(_OutOfFoldCleaner):
         every pair (given class, true class), the estimated number of such
         errors among the samples with the largest margin for the true class.
 
-    action : {"remove", "relabel"}, default="remove"
-        Drop the suspects, or give them the class the estimator finds most
-        probable.
+    %(out_of_fold_action)s
 
     n_jobs : int, default=None
         Folds fitted in parallel (``cross_val_predict``'s ``n_jobs``).
         None means 1 unless in a :func:`joblib.parallel_backend` context.
         cleanlab itself runs in one process.
 
-    random_state : int, RandomState instance or None, default=None
-        Seed of the fold shuffling and of the estimator's unset random
-        states. An int gives the same suspects on every fit of the same
-        data; None draws fresh entropy and leaves NumPy's global RNG alone.
+    %(out_of_fold_random_state)s
 
     Attributes
     ----------
@@ -431,6 +426,7 @@ class ConfidentLearningCleaner(_OutOfFoldCleaner):
         return result.issue_mask, result.label_quality, _predicted_codes(probabilities, codes)
 
 
+@fill_doc(**CLEANER_PARAMETERS)
 class DisagreementCleaner(_OutOfFoldCleaner):
     """Flag the samples whose label a model, trained without them, disagrees with.
 
@@ -450,9 +446,7 @@ class DisagreementCleaner(_OutOfFoldCleaner):
         ``random_state``. None: ``KNeighborsClassifier(n_neighbors=5)`` on
         X flattened per sample (see :class:`ConfidentLearningCleaner`).
 
-    cv : int >= 2, default=5
-        Number of stratified folds of the out-of-fold probabilities. Every
-        class of y needs at least this many samples.
+    %(cv)s
 
     threshold : float in (0, 1] or None, default=None
         None: a sample is a suspect when another class is more probable
@@ -460,18 +454,13 @@ class DisagreementCleaner(_OutOfFoldCleaner):
         it (then a suspect whose label is still the most probable class
         keeps it with ``action="relabel"``).
 
-    action : {"remove", "relabel"}, default="remove"
-        Drop the suspects, or give them the class the estimator finds most
-        probable.
+    %(out_of_fold_action)s
 
     n_jobs : int, default=None
         Folds fitted in parallel (``cross_val_predict``'s ``n_jobs``).
         None means 1 unless in a :func:`joblib.parallel_backend` context.
 
-    random_state : int, RandomState instance or None, default=None
-        Seed of the fold shuffling and of the estimator's unset random
-        states. An int gives the same suspects on every fit of the same
-        data; None draws fresh entropy and leaves NumPy's global RNG alone.
+    %(out_of_fold_random_state)s
 
     Attributes
     ----------
@@ -487,15 +476,7 @@ class DisagreementCleaner(_OutOfFoldCleaner):
     label_quality_ : ndarray of shape (n_samples,)
         The out-of-fold probability of each sample's given label.
 
-    sample_indices_ : ndarray of shape (n_samples_kept,)
-        Positions of the samples returned: the non-suspects, or all of them
-        with ``action="relabel"``.
-
-    n_features_in_ : int
-        Number of features of X, when X is 2-D.
-
-    feature_names_in_ : ndarray of shape (``n_features_in_``,)
-        Column names of X, when X is a DataFrame with string column names.
+    %(cleaned_samples)s
 
     See Also
     --------
@@ -569,6 +550,7 @@ class DisagreementCleaner(_OutOfFoldCleaner):
         return suspect_mask, label_probability, predicted_codes
 
 
+@fill_doc(**CLEANER_PARAMETERS)
 class NeighborhoodCleaner(_BaseCleaner):
     """Flag the samples whose nearest neighbours disagree with their label.
 
@@ -617,15 +599,7 @@ class NeighborhoodCleaner(_BaseCleaner):
     label_quality_ : ndarray of shape (n_samples,)
         ``1 - kdn``: the share of neighbours that agree with the label.
 
-    sample_indices_ : ndarray of shape (n_samples_kept,)
-        Positions of the samples returned: the non-suspects, or all of them
-        with ``action="relabel"``.
-
-    n_features_in_ : int
-        Number of features of X, when X is 2-D.
-
-    feature_names_in_ : ndarray of shape (``n_features_in_``,)
-        Column names of X, when X is a DataFrame with string column names.
+    %(cleaned_samples)s
 
     See Also
     --------

@@ -631,3 +631,15 @@ def test_without_cleanlab_the_confident_learning_cleaner_says_how_to_install_it(
     )
     assert output == CLEANING_EXTRA_MESSAGE
     assert 'pip install "skmislabel[cleaning]"' in output
+
+
+def test_the_cleaners_share_their_parameter_docs():
+    from skmislabel._docstrings import CLEANER_PARAMETERS
+
+    for cleaner in (ConfidentLearningCleaner, DisagreementCleaner):
+        for name in ("cv", "out_of_fold_action", "out_of_fold_random_state"):
+            assert CLEANER_PARAMETERS[name] in cleaner.__doc__
+    for cleaner in (DisagreementCleaner, NeighborhoodCleaner):
+        assert CLEANER_PARAMETERS["cleaned_samples"] in cleaner.__doc__
+    for cleaner in (ConfidentLearningCleaner, DisagreementCleaner, NeighborhoodCleaner):
+        assert "%(" not in cleaner.__doc__
