@@ -44,8 +44,8 @@ NOISE_PARAMETERS = {
         per-class rates (other classes 0). Must be None with
         ``noise_type="transition_matrix"``.""",
     "noise_type": """\
-    noise_type : {"symmetric", "uniform", "pairflip", "mapping", \\
-            "transition_matrix", "part_dependent", "confidence", "pmd", \\
+    noise_type : {"symmetric", "uniform", "pairflip", "mapping", \
+            "transition_matrix", "part_dependent", "confidence", "pmd", \
             "borderline"}, default="symmetric"
         The noise model: class-conditional (the first five) or
         instance-dependent (the last four, which read X); see
