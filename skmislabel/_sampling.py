@@ -37,13 +37,9 @@ _CANDIDATE_MARGIN_MIN = 16
 _MIN_PRIORITY_BITS = 24
 # Priorities below _BANDED_UP_TO are drawn in bands of this width, each band
 # only when a rate needs it; the priorities above it are drawn in one band
-# that enumerates the remaining samples. A banded priority costs about ten
-# times a dense one (geometric gaps, the check against earlier bands), so
-# bands pay below a rate of about 0.1 and the dense band above (on 10M
-# labels, bands up to 0.5 made rate 0.4 about 1.5x slower than one dense
-# draw).
+# that enumerates the remaining samples.
 _BAND_WIDTH = 1 / 128
-_BANDED_UP_TO = 0.125
+_BANDED_UP_TO = 0.5
 # SplitMix64 constants (Steele, Lea & Flood 2014) for the hashed uniforms.
 _GOLDEN_GAMMA = np.uint64(0x9E3779B97F4A7C15)
 _MIX_1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -140,52 +136,37 @@ class _Priorities:
     ``u_i`` are independent and uniform on [0, 1), and each is a fixed
     function of the seed: the samples below a threshold are the same
     whichever threshold asked first, which is what nests the noise across
-    rates. The last band takes every sample left: its generator draws one
-    uniform ``r_i`` per position, dense, and a sample left gets
-    ``m w + (1 - m w) r_i``.
+    rates. The last band takes every sample left, with one uniform each.
 
-    Asking for the samples below ``t <= m w`` draws about ``-n log(1 - t)``
-    positions: ~1.05M for 10M samples at ``t = 0.1``; above, the dense
-    band costs what one uniform per sample costs.
+    Asking for the samples below ``t`` draws about ``-n log(1 - t)``
+    positions: ~1.05M for 10M samples at ``t = 0.1``.
     """
 
     def __init__(self, sample_stream, n_samples):
         self.n_samples = n_samples
         self._n_banded = int(round(_BANDED_UP_TO / _BAND_WIDTH))
         self._band_streams = sample_stream.spawn(self._n_banded + 1)
-        self._taken = np.zeros(n_samples, dtype=bool)
+        self._taken = None
         self._positions, self._values = [], []
-        self._last_band_draws = None
+        # Bands drawn so far; they cover [0, _upper).
+        self._upper = 0.0
 
     def below(self, threshold):
         """Positions (in band order, not sorted) and priorities of every
         sample whose priority is below ``threshold``."""
-        n_bands = min(int(np.ceil(min(threshold, 1.0) / _BAND_WIDTH)), self._n_banded)
-        while len(self._positions) < n_bands:
+        while self._upper < min(threshold, 1.0):
             self._draw_band(len(self._positions))
         positions, values = [], []
-        for band in range(n_bands):
-            if (band + 1) * _BAND_WIDTH <= threshold:
-                positions.append(self._positions[band])
-                values.append(self._values[band])
-            else:
-                keep = self._values[band] < threshold
-                positions.append(self._positions[band][keep])
-                values.append(self._values[band][keep])
-        low = self._n_banded * _BAND_WIDTH
-        if threshold > low:
-            if self._last_band_draws is None:
-                rng = np.random.default_rng(self._band_streams[self._n_banded])
-                self._last_band_draws = rng.random(self.n_samples)
-            width = 1.0 - low
-            # A cut a little above the exact one, then the exact comparison
-            # on the priorities themselves.
-            cut = (min(threshold, 1.0) - low) / width * (1 + 1e-12) + 1e-300
-            last = np.flatnonzero((self._last_band_draws < cut) & ~self._taken)
-            last_values = low + width * self._last_band_draws[last]
-            keep = last_values < threshold
-            positions.append(last[keep])
-            values.append(last_values[keep])
+        for band, (band_positions, band_values) in enumerate(zip(self._positions, self._values)):
+            low = band * _BAND_WIDTH
+            high = (band + 1) * _BAND_WIDTH if band < self._n_banded else 1.0
+            if high <= threshold:
+                positions.append(band_positions)
+                values.append(band_values)
+            elif low < threshold:
+                keep = band_values < threshold
+                positions.append(band_positions[keep])
+                values.append(band_values[keep])
         if not positions:
             return np.empty(0, dtype=np.int64), np.empty(0)
         if len(positions) == 1:
@@ -194,19 +175,29 @@ class _Priorities:
 
     def all(self):
         """Every priority, as an array of shape (n_samples,)."""
-        positions, values = self.below(np.inf)
+        positions, values = self.below(1.0)
         priorities = np.empty(self.n_samples)
         priorities[positions] = values
         return priorities
 
     def _draw_band(self, band):
         rng = np.random.default_rng(self._band_streams[band])
-        low = band * _BAND_WIDTH
-        subset = _bernoulli_positions(self.n_samples, _BAND_WIDTH / (1.0 - low), rng)
-        positions = subset[~self._taken[subset]]
-        self._taken[positions] = True
+        if self._taken is None:
+            self._taken = np.zeros(self.n_samples, dtype=bool)
+        if band < self._n_banded:
+            low = band * _BAND_WIDTH
+            subset = _bernoulli_positions(self.n_samples, _BAND_WIDTH / (1.0 - low), rng)
+            positions = subset[~self._taken[subset]]
+            self._taken[positions] = True
+            width = _BAND_WIDTH
+            self._upper = (band + 1) * _BAND_WIDTH
+        else:
+            low = self._n_banded * _BAND_WIDTH
+            positions = np.flatnonzero(~self._taken)
+            width = 1.0 - low
+            self._upper = 1.0
         values = rng.random(positions.shape[0])
-        values *= _BAND_WIDTH
+        values *= width
         values += low
         self._positions.append(positions)
         self._values.append(values)
