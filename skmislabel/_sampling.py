@@ -156,22 +156,16 @@ class _Priorities:
         sample whose priority is below ``threshold``."""
         while self._upper < min(threshold, 1.0):
             self._draw_band(len(self._positions))
-        positions, values = [], []
-        for band, (band_positions, band_values) in enumerate(zip(self._positions, self._values)):
-            low = band * _BAND_WIDTH
-            high = (band + 1) * _BAND_WIDTH if band < self._n_banded else 1.0
-            if high <= threshold:
-                positions.append(band_positions)
-                values.append(band_values)
-            elif low < threshold:
-                keep = band_values < threshold
-                positions.append(band_positions[keep])
-                values.append(band_values[keep])
-        if not positions:
+        if not self._positions:
             return np.empty(0, dtype=np.int64), np.empty(0)
-        if len(positions) == 1:
-            return positions[0], values[0]
-        return np.concatenate(positions), np.concatenate(values)
+        if len(self._positions) == 1:
+            positions, values = self._positions[0], self._values[0]
+        else:
+            positions, values = np.concatenate(self._positions), np.concatenate(self._values)
+        if threshold < self._upper:
+            keep = values < threshold
+            positions, values = positions[keep], values[keep]
+        return positions, values
 
     def all(self):
         """Every priority, as an array of shape (n_samples,)."""
@@ -183,17 +177,27 @@ class _Priorities:
     def _draw_band(self, band):
         rng = np.random.default_rng(self._band_streams[band])
         if self._taken is None:
-            self._taken = np.zeros(self.n_samples, dtype=bool)
+            # One bit per sample: an eighth of a boolean mask to touch, which
+            # matters at 10M samples.
+            self._taken = np.zeros((self.n_samples + 7) // 8, dtype=np.uint8)
         if band < self._n_banded:
             low = band * _BAND_WIDTH
             subset = _bernoulli_positions(self.n_samples, _BAND_WIDTH / (1.0 - low), rng)
-            positions = subset[~self._taken[subset]]
-            self._taken[positions] = True
+            byte = subset >> 3
+            bit = np.left_shift(np.uint8(1), (subset & 7).astype(np.uint8))
+            new = (self._taken[byte] & bit) == 0
+            positions, byte, bit = subset[new], byte[new], bit[new]
+            if positions.shape[0]:
+                # Several new samples can share a byte, and they are adjacent
+                # (the positions are sorted): OR their bits per byte first.
+                starts = np.flatnonzero(np.diff(byte, prepend=-1))
+                self._taken[byte[starts]] |= np.bitwise_or.reduceat(bit, starts)
             width = _BAND_WIDTH
             self._upper = (band + 1) * _BAND_WIDTH
         else:
             low = self._n_banded * _BAND_WIDTH
-            positions = np.flatnonzero(~self._taken)
+            taken = np.unpackbits(self._taken, count=self.n_samples, bitorder="little")
+            positions = np.flatnonzero(taken == 0)
             width = 1.0 - low
             self._upper = 1.0
         values = rng.random(positions.shape[0])
@@ -216,12 +220,12 @@ def _bernoulli_positions(n_samples, probability, rng):
     scale = -1.0 / np.log1p(-probability)
     chunks, last = [], -1
     while last < n_samples - 1:
-        scaled = rng.standard_exponential(chunk)
-        scaled *= scale
-        # Truncation is the floor: the values are non-negative.
-        positions = scaled.astype(np.int64)
-        positions += 1
-        np.cumsum(positions, out=positions)
+        gaps = rng.standard_exponential(chunk)
+        gaps *= scale
+        np.floor(gaps, out=gaps)
+        gaps += 1.0
+        np.cumsum(gaps, out=gaps)
+        positions = gaps.astype(np.int64)
         positions += last
         chunks.append(positions)
         last = int(positions[-1])
