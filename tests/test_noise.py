@@ -14,7 +14,7 @@ from sklearn.base import clone
 from skmislabel import LabelNoiseInjector, flip_labels
 from skmislabel._noise_models import build_noise_model
 from skmislabel._random import SEED_BOUND
-from skmislabel._sampling import _Priorities, apportion_flips
+from skmislabel._sampling import apportion_flips
 
 NOISE_TYPES_WITH_RATE = ["symmetric", "uniform", "pairflip"]
 
@@ -1074,47 +1074,6 @@ def test_property_series_dtype_and_index_preserved(values, as_categorical, seed)
     assert y_noisy.dtype == y.dtype and y_noisy.name == "animal"
     pd.testing.assert_index_equal(y_noisy.index, y.index)
     np.testing.assert_array_equal(mask, (y_noisy != y).to_numpy())
-
-
-@pytest.mark.parametrize("seed", range(3))
-def test_priorities_drawn_in_bands_are_uniform_and_the_same_whichever_asks_first(seed):
-    n_samples = 30_011
-    everything = _Priorities(np.random.SeedSequence(seed), n_samples).all()
-    # Independent uniforms on [0, 1): a Kolmogorov-Smirnov test per seed.
-    assert stats.kstest(everything, "uniform").pvalue > 1e-4
-    for thresholds in ([0.05, 0.3, 0.7], [0.7, 0.05], [1.0, 0.2]):
-        priorities = _Priorities(np.random.SeedSequence(seed), n_samples)
-        for threshold in thresholds:
-            positions, values = priorities.below(threshold)
-            assert np.unique(positions).shape == positions.shape
-            expected = np.flatnonzero(everything < threshold)
-            np.testing.assert_array_equal(np.sort(positions), expected)
-            np.testing.assert_array_equal(values, everything[positions])
-
-
-def test_exact_noise_at_a_low_rate_never_draws_a_priority_per_label():
-    """At rate 0.01 the sampler only needs the samples whose priority is
-    below ~0.01: drawing one float64 per label (32 MB for 4M labels) is what
-    made 10M labels slow."""
-    import tracemalloc
-
-    from skmislabel._sampling import draw_flips
-
-    n_samples = 4_000_000
-    codes = (np.arange(n_samples) % 10).astype(np.uint8)
-    class_counts = np.bincount(codes)
-    model = build_noise_model(np.arange(10), "symmetric", 0.01)
-    for sampling, stratify in [("exact", True), ("exact", False), ("bernoulli", True)]:
-        tracemalloc.start()
-        try:
-            flip_positions, _ = draw_flips(
-                codes, class_counts, model, sampling=sampling, stratify=stratify, seed=0
-            )
-            _, peak = tracemalloc.get_traced_memory()
-        finally:
-            tracemalloc.stop()
-        assert peak < 2 * n_samples, f"{sampling}: peak {peak / 1e6:.1f} MB"
-        assert abs(flip_positions.shape[0] - 0.01 * n_samples) < 1000
 
 
 def test_flip_labels_and_the_injector_share_their_parameter_docs():
