@@ -20,7 +20,6 @@ from sklearn.base import ClassifierMixin, clone, is_classifier
 from sklearn.datasets import load_digits
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, check_cv, cross_val_score
 from sklearn.utils import get_tags
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skmislabel import (
     CNNClassifier,
@@ -402,41 +401,6 @@ def test_loss_turning_nan_raises_naming_the_input_scale(digits):
         clf.predict(X[:5])
     # The same estimator (and the shared network) trains normally afterwards.
     assert clf.fit(X[:300], y[:300]).score(X[:300], y[:300]) > 0.5
-
-
-# --------------------------------------------------------------------------
-# scikit-learn's estimator checks
-# --------------------------------------------------------------------------
-# Small and seeded; a 1 x n_features image with 1x1 kernels accepts the
-# checks' data of any width.
-SMALL_CNN = CNNClassifier(
-    image_shape=(1, -1),
-    kernel_size=1,
-    pool_size=1,
-    filters=4,
-    dense_units=16,
-    epochs=5,
-    batch_size=16,
-    learning_rate=0.05,
-    random_state=0,
-)
-
-CNN_EXPECTED_FAILURES = {
-    "check_sample_weight_equivalence_on_dense_data": (
-        "minibatch SGD: a weight of 2 scales one gradient step, a repeated sample "
-        "takes part in two steps and changes the batches, so the fits differ"
-    ),
-    "check_estimator_tags_renamed": (
-        "upstream: scikeras 0.13's BaseWrapper defines _more_tags without "
-        "__sklearn_tags__; CNNClassifier defines __sklearn_tags__, which is what "
-        "scikit-learn >= 1.6 reads"
-    ),
-}
-
-
-@parametrize_with_checks([SMALL_CNN], expected_failed_checks=lambda _: CNN_EXPECTED_FAILURES)
-def test_sklearn_estimator_checks(estimator, check):
-    check(estimator)
 
 
 # --------------------------------------------------------------------------

@@ -15,7 +15,6 @@ import sys
 import numpy as np
 from sklearn.base import clone
 from sklearn.datasets import load_digits
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skmislabel import CNNClassifier, flip_labels
 from skmislabel.coteaching import CoTeachingClassifier
@@ -130,26 +129,6 @@ def test_coteaching_beats_cross_entropy_at_pairflip_45(digits):
         gains.append(coteaching.score(X[1000:], y[1000:]) - cross_entropy.score(X[1000:], y[1000:]))
     assert np.mean(gains) > 0.05, gains
     assert min(gains) > 0, gains
-
-
-SMALL_COTEACHING = CoTeachingClassifier(
-    image_shape=(1, -1),
-    kernel_size=1,
-    pool_size=1,
-    filters=4,
-    dense_units=16,
-    epochs=5,
-    batch_size=16,
-    learning_rate=0.05,
-    forget_rate=0.1,
-    n_gradual_epochs=2,
-    random_state=0,
-)
-
-
-@parametrize_with_checks([SMALL_COTEACHING])
-def test_sklearn_estimator_checks(estimator, check):
-    check(estimator)
 
 
 def test_interleaved_estimators_keep_their_own_dropout_stream(digits):
