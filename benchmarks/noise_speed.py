@@ -22,7 +22,8 @@ installed, ``cleanlab.benchmarking.noise_generation.generate_noisy_labels``
 with the same symmetric noise matrix (cleanlab's is the transpose of ours:
 its columns sum to 1). The two are run alternately, ``--repeats`` times each,
 and the medians and their ratio are printed and saved. The goal for
-skmislabel is 10M labels at rate 0.1 in at most 0.1 s on a 2-core machine.
+skmislabel (GOAL_SECONDS, printed with the 10M row) is 10M labels at rate
+0.1 in at most 0.1 s on a 2-core machine that nothing else loads.
 """
 
 import argparse
@@ -41,6 +42,8 @@ N_CLASSES = 10
 INSTANCE_NOISE_TYPES = ("part_dependent", "confidence", "pmd", "borderline")
 # MNIST's size: 28 x 28 pixels.
 N_PIXELS = 784
+# The goal: 10M labels at rate 0.1 in at most this many seconds.
+GOAL_N_LABELS, GOAL_RATE, GOAL_SECONDS = 10_000_000, 0.1, 0.1
 
 
 def _time(function, *args, **kwargs):
@@ -162,7 +165,11 @@ def main(argv=None):
             cleanlab_s = f"{row['cleanlab_median_s']:11.4f}" if theirs else f"{'-':>11}"
             ratio = f"{row['cleanlab_over_skmislabel']:14.1f}" if theirs else f"{'-':>14}"
             ours_s = f"{row['skmislabel_median_s']:13.4f}"
-            print(f"{n_labels:>10} {rate:>5} {ours_s} {cleanlab_s} {ratio}")
+            goal = ""
+            if (n_labels, rate) == (GOAL_N_LABELS, GOAL_RATE):
+                met = row["skmislabel_median_s"] <= GOAL_SECONDS
+                goal = f"  goal <= {GOAL_SECONDS} s: {'met' if met else 'missed'}"
+            print(f"{n_labels:>10} {rate:>5} {ours_s} {cleanlab_s} {ratio}{goal}")
 
     many_class_rows = []
     if args.many_classes:

@@ -2,7 +2,7 @@
 likely besides the label, with a propensity read off its out-of-fold
 probabilities.
 
-Stated in :mod:`skmislabel.noise` (section *Conventions*). References:
+Stated in the user guide (:ref:`instance-dependent-noise`). References:
 ``mnist_gen_dependent.py`` of https://github.com/chenpf1025/IDN (Chen et
 al. 2021: the score is the largest probability of another class, the target
 that class) and ``label_noise`` in ``utils.py`` of
@@ -13,8 +13,9 @@ polynomials of the top-two margin).
 import numpy as np
 
 from . import _out_of_fold
-from ._instance_noise import InstanceNoise
-from ._out_of_fold import SEED_BOUND, check_fold_counts, seed_unset_random_states
+from ._instance_model import InstanceNoise
+from ._out_of_fold import check_fold_counts, seed_unset_random_states
+from ._random import SEED_BOUND
 
 # The cache lives with the computation it keeps; the tests and benchmarks of
 # the noise types clear it from here.
@@ -77,9 +78,46 @@ def out_of_fold_probabilities(X, features, encoded, noise_estimator, noise_cv, e
         split_seed=split_seed,
         estimator_name="noise_estimator",
     )
+    check_probabilities(fold_probabilities, noise_estimator)
     probabilities = np.zeros((n_samples, class_counts.shape[0]))
     probabilities[:, present] = fold_probabilities
     return probabilities
+
+
+def check_probabilities(probabilities, noise_estimator):
+    """Raise a ValueError naming ``noise_estimator`` unless every row of its
+    out-of-fold ``predict_proba`` is a probability distribution.
+
+    The propensities are read off these numbers: NaN would never flip, rows
+    scaled up would saturate every propensity at 1 (uniform noise), and
+    negative values have no meaning. The tolerance on the row sums is the
+    one of :func:`~skmislabel.noise.estimate_transition_matrix`: float32
+    models sum to 1 within ~1e-7.
+    """
+    probabilities = np.asarray(probabilities, dtype=np.float64)
+    model = (
+        "the default noise_estimator"
+        if noise_estimator is None
+        else f"noise_estimator={type(noise_estimator).__name__}"
+    )
+    finite = np.isfinite(probabilities).all(axis=1)
+    if not finite.all():
+        first = int(np.flatnonzero(~finite)[0])
+        raise ValueError(
+            f"The out-of-fold predict_proba of {model} must be probabilities, but "
+            f"{int((~finite).sum())} of its {finite.shape[0]} rows hold NaN or infinity "
+            f"(the first is sample {first}). Check the noise_estimator's predict_proba."
+        )
+    sums = probabilities.sum(axis=1)
+    bad = (probabilities < 0).any(axis=1) | ~np.isclose(sums, 1.0, rtol=0, atol=1e-4)
+    if bad.any():
+        first = int(np.flatnonzero(bad)[0])
+        raise ValueError(
+            f"The out-of-fold predict_proba of {model} must be probabilities: "
+            f"non-negative rows summing to 1; {int(bad.sum())} of its {bad.shape[0]} rows "
+            f"are not (sample {first}: minimum {probabilities[first].min():.3g}, sum "
+            f"{sums[first]:.6g}). Check the noise_estimator's predict_proba."
+        )
 
 
 def confidence_noise(

@@ -2,18 +2,17 @@
 
 Each model (:mod:`skmislabel._part_dependent_noise`,
 :mod:`skmislabel._confidence_noise`, :mod:`skmislabel._borderline_noise`)
-turns the features and the encoded labels into an :class:`InstanceNoise`: a
+turns the features and the encoded labels into an
+:class:`~skmislabel._instance_model.InstanceNoise`: a
 flip propensity ``p_i`` in [0, 1] and a target class per sample. This module
 validates X, runs the model and hands the propensities to
 :func:`skmislabel._sampling.draw_instance_flips`, which decides which samples
 flip. The models and the sampling rules are stated once, in
-:mod:`skmislabel.noise` (section *Conventions*).
+the user guide (:ref:`instance-dependent-noise`).
 
 The heavy scikit-learn and SciPy imports happen inside the models, so that
 ``import skmislabel`` stays fast.
 """
-
-from dataclasses import dataclass
 
 import numpy as np
 from sklearn.utils.validation import check_array
@@ -23,40 +22,6 @@ from ._sampling import draw_instance_flips
 
 # The noise types that fit a noise_estimator.
 ESTIMATOR_NOISE_TYPES = ("confidence", "pmd")
-
-
-@dataclass
-class InstanceNoise:
-    """What an instance-dependent model says about every sample.
-
-    Attributes
-    ----------
-    propensity : ndarray of shape (n_samples,)
-        Flip propensity ``p_i`` in [0, 1]; 0 never flips.
-    target_codes : ndarray of shape (n_samples,), dtype int64
-        The class (position in ``classes_``) that sample ``i`` takes if it
-        flips; differs from its label wherever ``p_i > 0``.
-    rate_scaled : bool
-        True when ``p_i`` is already the flip probability at the requested
-        rates (part_dependent); False when it does not depend on the rate.
-    hint : str
-        How to reach a higher rate, for the error raised when the requested
-        rate needs samples of propensity 0.
-    target_probabilities : ndarray of shape (n_samples, n_classes) or None
-        part_dependent only, on request: the distribution the targets are
-        drawn from.
-    fallback : callable or None
-        borderline only: ``fallback(positions)`` returns the order in which
-        samples of propensity 0 flip when exact sampling needs them, and
-        their targets (see :func:`~skmislabel._sampling.draw_instance_flips`).
-    """
-
-    propensity: np.ndarray
-    target_codes: np.ndarray
-    rate_scaled: bool
-    hint: str
-    target_probabilities: np.ndarray = None
-    fallback: object = None
 
 
 def check_features(X, noise_type):
@@ -76,17 +41,6 @@ def check_features(X, noise_type):
         ensure_all_finite=True,
         input_name="X",
     )
-
-
-def standardize(features):
-    """Features centred and scaled to unit variance (constant ones are 0),
-    flattened per sample, and the number of non-constant features."""
-    from sklearn.preprocessing import StandardScaler
-
-    flat = features.reshape(features.shape[0], -1)
-    scaler = StandardScaler()
-    standardized = scaler.fit_transform(flat)
-    return standardized, int(np.count_nonzero(scaler.var_ > 0))
 
 
 def _floor(rate, digits=4):
@@ -234,8 +188,6 @@ sampling, stratify
 __all__ = [
     "ESTIMATOR_NOISE_TYPES",
     "INSTANCE_NOISE_TYPES",
-    "InstanceNoise",
     "check_features",
     "draw_instance_noise",
-    "standardize",
 ]

@@ -4,7 +4,7 @@ Every noise type is reduced to per-class flip rates plus a rule for the new
 label: symmetric, uniform, pairflip and mapping in O(K) memory (no K x K
 matrix, so 100,000 classes are cheap), ``transition_matrix`` as the user's
 matrix. The samplers in :mod:`skmislabel._sampling` only ever see a
-:class:`NoiseModel`. The conventions are stated in :mod:`skmislabel.noise`.
+:class:`NoiseModel`. The conventions are stated in the user guide (:ref:`noise-conventions`).
 """
 
 from numbers import Real
@@ -288,8 +288,8 @@ def build_noise_model(classes, noise_type, noise_rate, transition_matrix=None, c
     """The noise model that ``noise_type`` and its parameters apply to ``classes``.
 
     Parameters are those of :func:`skmislabel.flip_labels`; cross-parameter
-    rules are checked here. The rules are stated in :mod:`skmislabel.noise`
-    (section *Conventions*).
+    rules are checked here. The rules are stated in the user guide
+    (:ref:`noise-conventions`).
 
     Returns
     -------
@@ -386,25 +386,6 @@ def _mapping_model(class_mapping, noise_rate, rates, classes):
     return NoiseModel(flip_rates, "listed", listed=targets)
 
 
-def build_transition_matrix(
-    classes, noise_type, noise_rate, transition_matrix=None, class_mapping=None
-):
-    """The dense transition matrix T that a noise model applies to ``classes``.
-
-    For ``noise_type="transition_matrix"`` and for small K (K x K floats):
-    the noise itself is drawn from :func:`build_noise_model`, which never
-    builds this matrix.
-
-    Returns
-    -------
-    transition_matrix : ndarray of shape (n_classes, n_classes)
-        ``T[i, j] = P(noisy = j | true = i)``, rows sum to 1.
-    """
-    return build_noise_model(
-        classes, noise_type, noise_rate, transition_matrix, class_mapping
-    ).to_matrix()
-
-
 def flip_rates_of(transition_matrix):
     """Probability that a label of each class changes: ``1 - diag(T)``."""
     return np.clip(1 - np.diag(transition_matrix), 0, 1)
@@ -417,7 +398,6 @@ __all__ = [
     "NOISE_TYPES",
     "NoiseModel",
     "build_noise_model",
-    "build_transition_matrix",
     "check_transition_matrix",
     "class_noise_rates",
     "flip_rates_of",

@@ -1,6 +1,6 @@
 """Part-dependent label noise (Xia et al. 2020): per-sample rates and targets.
 
-Stated in :mod:`skmislabel.noise` (section *Conventions*). The reference is
+Stated in the user guide (:ref:`instance-dependent-noise`). The reference is
 ``get_instance_noisy_label`` in ``tools.py`` of
 https://github.com/xiaoboxia/Part-dependent-label-noise: flip rates from a
 truncated normal, a Gaussian projection ``W`` of shape (K, d, K), scores
@@ -13,7 +13,7 @@ from a seeded generator, none from NumPy's or PyTorch's global state.
 
 import numpy as np
 
-from ._instance_noise import InstanceNoise, standardize
+from ._instance_model import InstanceNoise, standardize
 
 
 def truncated_normal_rates(quantiles, means, std):

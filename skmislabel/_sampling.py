@@ -5,8 +5,8 @@ counts and a :class:`~skmislabel._noise_models.NoiseModel`. Output is
 ``(flip_positions, new_codes)``: the positions whose label changes and their
 new codes. Every flipped label differs from its true label, and all flips are
 drawn from the clean labels in one pass, so classes that map into each other
-cannot cascade. The rules are stated once, in :mod:`skmislabel.noise`
-(section *Conventions*); this module implements them.
+cannot cascade. The rules are stated once, in the user guide
+(:ref:`noise-conventions`); this module implements them.
 
 Nesting ("common random numbers") shapes the whole design: every random
 number is tied to a sample or a class and drawn whatever the rate, so one

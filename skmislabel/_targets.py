@@ -67,6 +67,33 @@ def _raise_for_target_type(values):
         )
 
 
+def _label_kind(label):
+    if isinstance(label, (str, bytes)):
+        return "strings"
+    if isinstance(label, (numbers.Number, np.bool_)):
+        return "numbers"
+    return type(label).__name__
+
+
+def _check_one_label_kind(labels):
+    """A ValueError when labels mix strings with numbers (or other objects):
+    they have no order to sort them into ``classes_``, and a list of both
+    would silently turn the numbers into strings."""
+    kinds = {}
+    for position, label in enumerate(labels):
+        kinds.setdefault(_label_kind(label), (position, label))
+    if len(kinds) > 1:
+        examples = ", ".join(
+            f"{label!r} ({kind}, first at position {position})"
+            for kind, (position, label) in sorted(kinds.items(), key=lambda item: item[1][0])
+        )
+        raise ValueError(
+            "y mixes labels of different types: "
+            f"{examples}. Class labels must be all strings or all numbers; "
+            "convert them to one type first (e.g. y.astype(str))."
+        )
+
+
 def _check_no_missing(values):
     if values.dtype.kind == "f":
         missing = np.isnan(values)
@@ -220,6 +247,9 @@ def encode_targets(y, classes=None):
         return encoded
 
     values = np.asarray(y)
+    if isinstance(y, (list, tuple)) and values.dtype.kind in "US":
+        # np.asarray(["a", 1]) is ["a", "1"]: check what it converted.
+        _check_one_label_kind(np.ravel(np.asarray(y, dtype=object)).tolist())
     if values.ndim == 2 and values.shape[1] == 1:
         encoded = _encode_1d(values.ravel(), classes)
         restore_1d = encoded.restore
@@ -240,6 +270,8 @@ def _encode_1d(values, classes):
     if values.shape[0] == 0:
         raise ValueError("y is empty: found 0 samples, while at least 1 is required.")
     _check_no_missing(values)
+    if values.dtype.kind == "O":
+        _check_one_label_kind(values.tolist())
     if values.dtype.kind not in "iub":
         _raise_for_target_type(values)
     codes, classes_, counts = _encode_values(values, classes)

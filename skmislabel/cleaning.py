@@ -60,29 +60,28 @@ import numbers
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator, OneToOneFeatureMixin, clone
+from sklearn.base import clone
 from sklearn.utils import get_tags
-from sklearn.utils.validation import check_array, check_consistent_length, validate_data
+from sklearn.utils.validation import check_array
 
+from ._base import BaseSampler
 from ._cleaning_cleanlab import FILTERS, confident_learning, import_cleanlab
 from ._cleaning_neighbors import disagreeing_neighbors
 from ._compat import (
     HasMethods,
     Interval,
     StrOptions,
-    fit_context,
     imblearn_sampler_tags,
     safe_indexing,
 )
+from ._docstrings import CLEANER_PARAMETERS, fill_doc
 from ._out_of_fold import (
     CLEANING_CACHE,
-    SEED_BOUND,
     check_fold_counts,
     out_of_fold_probabilities,
     seed_unset_random_states,
 )
-from ._random import draw_seed
-from ._sampler_input import check_sampler_input
+from ._random import SEED_BOUND, draw_seed
 from ._targets import encode_targets
 
 __all__ = ["ConfidentLearningCleaner", "DisagreementCleaner", "NeighborhoodCleaner"]
@@ -123,36 +122,13 @@ def _predicted_codes(probabilities, codes):
     return np.where(prefers_another, most_probable, codes)
 
 
-class _BaseCleaner(OneToOneFeatureMixin, BaseEstimator):
-    """Validation, the action and the fitted attributes common to every
-    cleaner; subclasses only say which samples are suspects."""
+class _BaseCleaner(BaseSampler):
+    """The action and the fitted attributes common to every cleaner;
+    subclasses only say which samples are suspects."""
 
-    # imbalanced-learn's marker for samplers; its SamplerMixin is not
-    # inherited, as for LabelNoiseInjector.
-    _estimator_type = "sampler"
+    # A user's estimator's own parameters are checked when its clones fit.
+    _prefer_skip_nested_validation = False
 
-    def fit(self, X, y):
-        """Find the suspects of (X, y) and store what was found.
-
-        Same as :meth:`fit_resample` without returning the data.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix, dataframe} of shape (n_samples, ...)
-            Features.
-        y : array-like of shape (n_samples,)
-            Class labels, possibly noisy.
-
-        Returns
-        -------
-        self : object
-        """
-        self.fit_resample(X, y)
-        return self
-
-    # Not skipping nested validation: the estimator's own parameters are
-    # checked when its clones fit.
-    @fit_context(prefer_skip_nested_validation=False)
     def fit_resample(self, X, y):
         """Return (X, y) cleaned: suspects removed or relabelled.
 
@@ -175,18 +151,10 @@ class _BaseCleaner(OneToOneFeatureMixin, BaseEstimator):
             The labels at ``sample_indices_``, the suspects' relabelled
             with ``action="relabel"``.
         """
+        return super().fit_resample(X, y)
+
+    def _fit_resample(self, X, X_checked, y):
         name = type(self).__name__
-        if y is None:
-            raise ValueError(f"{name} requires y to be passed, but the target y is None.")
-        # Validated for its shape only: the data go on as passed.
-        X_checked = check_sampler_input(X)
-        check_consistent_length(X_checked, y)
-        if X_checked.ndim == 2:
-            validate_data(self, X, skip_check_array=True)
-        else:
-            # Images have no feature count: forget a previous fit's.
-            for attribute in ("n_features_in_", "feature_names_in_"):
-                self.__dict__.pop(attribute, None)
         encoded = encode_targets(y)
         present = np.flatnonzero(encoded.class_counts)
         if present.shape[0] < 2:
@@ -293,6 +261,7 @@ class _OutOfFoldCleaner(_BaseCleaner):
         )
 
 
+@fill_doc(**CLEANER_PARAMETERS)
 class ConfidentLearningCleaner(_OutOfFoldCleaner):
     """Find mislabeled samples by confident learning, and remove or relabel them.
 
@@ -320,9 +289,7 @@ class ConfidentLearningCleaner(_OutOfFoldCleaner):
         user guide). Features of different scales need a pipeline with a
         scaler here.
 
-    cv : int >= 2, default=5
-        Number of stratified folds of the out-of-fold probabilities. Every
-        class of y needs at least this many samples.
+    %(cv)s
 
     filter_by : {"prune_by_noise_rate", "prune_by_class", "both", \
             "confident_learning", "predicted_neq_given", \
@@ -333,19 +300,14 @@ class ConfidentLearningCleaner(_OutOfFoldCleaner):
         every pair (given class, true class), the estimated number of such
         errors among the samples with the largest margin for the true class.
 
-    action : {"remove", "relabel"}, default="remove"
-        Drop the suspects, or give them the class the estimator finds most
-        probable.
+    %(out_of_fold_action)s
 
     n_jobs : int, default=None
         Folds fitted in parallel (``cross_val_predict``'s ``n_jobs``).
         None means 1 unless in a :func:`joblib.parallel_backend` context.
         cleanlab itself runs in one process.
 
-    random_state : int, RandomState instance or None, default=None
-        Seed of the fold shuffling and of the estimator's unset random
-        states. An int gives the same suspects on every fit of the same
-        data; None draws fresh entropy and leaves NumPy's global RNG alone.
+    %(out_of_fold_random_state)s
 
     Attributes
     ----------
@@ -464,6 +426,7 @@ class ConfidentLearningCleaner(_OutOfFoldCleaner):
         return result.issue_mask, result.label_quality, _predicted_codes(probabilities, codes)
 
 
+@fill_doc(**CLEANER_PARAMETERS)
 class DisagreementCleaner(_OutOfFoldCleaner):
     """Flag the samples whose label a model, trained without them, disagrees with.
 
@@ -483,9 +446,7 @@ class DisagreementCleaner(_OutOfFoldCleaner):
         ``random_state``. None: ``KNeighborsClassifier(n_neighbors=5)`` on
         X flattened per sample (see :class:`ConfidentLearningCleaner`).
 
-    cv : int >= 2, default=5
-        Number of stratified folds of the out-of-fold probabilities. Every
-        class of y needs at least this many samples.
+    %(cv)s
 
     threshold : float in (0, 1] or None, default=None
         None: a sample is a suspect when another class is more probable
@@ -493,18 +454,13 @@ class DisagreementCleaner(_OutOfFoldCleaner):
         it (then a suspect whose label is still the most probable class
         keeps it with ``action="relabel"``).
 
-    action : {"remove", "relabel"}, default="remove"
-        Drop the suspects, or give them the class the estimator finds most
-        probable.
+    %(out_of_fold_action)s
 
     n_jobs : int, default=None
         Folds fitted in parallel (``cross_val_predict``'s ``n_jobs``).
         None means 1 unless in a :func:`joblib.parallel_backend` context.
 
-    random_state : int, RandomState instance or None, default=None
-        Seed of the fold shuffling and of the estimator's unset random
-        states. An int gives the same suspects on every fit of the same
-        data; None draws fresh entropy and leaves NumPy's global RNG alone.
+    %(out_of_fold_random_state)s
 
     Attributes
     ----------
@@ -520,15 +476,7 @@ class DisagreementCleaner(_OutOfFoldCleaner):
     label_quality_ : ndarray of shape (n_samples,)
         The out-of-fold probability of each sample's given label.
 
-    sample_indices_ : ndarray of shape (n_samples_kept,)
-        Positions of the samples returned: the non-suspects, or all of them
-        with ``action="relabel"``.
-
-    n_features_in_ : int
-        Number of features of X, when X is 2-D.
-
-    feature_names_in_ : ndarray of shape (``n_features_in_``,)
-        Column names of X, when X is a DataFrame with string column names.
+    %(cleaned_samples)s
 
     See Also
     --------
@@ -602,6 +550,7 @@ class DisagreementCleaner(_OutOfFoldCleaner):
         return suspect_mask, label_probability, predicted_codes
 
 
+@fill_doc(**CLEANER_PARAMETERS)
 class NeighborhoodCleaner(_BaseCleaner):
     """Flag the samples whose nearest neighbours disagree with their label.
 
@@ -650,15 +599,7 @@ class NeighborhoodCleaner(_BaseCleaner):
     label_quality_ : ndarray of shape (n_samples,)
         ``1 - kdn``: the share of neighbours that agree with the label.
 
-    sample_indices_ : ndarray of shape (n_samples_kept,)
-        Positions of the samples returned: the non-suspects, or all of them
-        with ``action="relabel"``.
-
-    n_features_in_ : int
-        Number of features of X, when X is 2-D.
-
-    feature_names_in_ : ndarray of shape (``n_features_in_``,)
-        Column names of X, when X is a DataFrame with string column names.
+    %(cleaned_samples)s
 
     See Also
     --------

@@ -1,7 +1,6 @@
-"""Tests for skmislabel/cleaning.py: the cleaners, their estimator checks and
-their detection of injected noise."""
+"""Tests for skmislabel/cleaning.py: the cleaners and their detection of
+injected noise (their estimator checks are in test_common.py)."""
 
-import functools
 import random
 import subprocess
 import sys
@@ -12,9 +11,6 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 from imblearn.under_sampling import EditedNearestNeighbours
-from imblearn.utils.estimator_checks import (
-    estimator_checks_generator as imblearn_checks_generator,
-)
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.datasets import load_digits
 from sklearn.dummy import DummyClassifier
@@ -24,8 +20,6 @@ from sklearn.metrics import accuracy_score
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_score
 from sklearn.neighbors import KNeighborsClassifier, NearestNeighbors
 from sklearn.svm import SVC
-from sklearn.tree import DecisionTreeClassifier
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skmislabel import LabelNoiseInjector, flip_labels, make_pipeline
 from skmislabel._compat import CLEANING_EXTRA_MESSAGE
@@ -75,59 +69,6 @@ def _probability_rows(y, opinions, confidence, n_classes):
     rows = np.full((y.shape[0], n_classes), (1 - confidence) / (n_classes - 1))
     rows[np.arange(y.shape[0]), opinions] = confidence
     return rows
-
-
-# --------------------------------------------------------------------------
-# scikit-learn's and imbalanced-learn's checks
-# --------------------------------------------------------------------------
-# The checks compare two fits, so the folds are seeded; their data sets
-# have classes of fewer than 5 samples, too few for 5 folds, and of 5
-# samples, too few for more than 4 neighbours.
-CLEANERS = [
-    ConfidentLearningCleaner(cv=2, random_state=0),
-    # A model that takes NaN: the cleaner's tags follow it.
-    DisagreementCleaner(
-        DecisionTreeClassifier(max_depth=3),
-        cv=2,
-        threshold=0.5,
-        action="relabel",
-        random_state=0,
-    ),
-    DisagreementCleaner(cv=2, random_state=0),
-    NeighborhoodCleaner(n_neighbors=3),
-    NeighborhoodCleaner(n_neighbors=3, action="relabel"),
-]
-
-IMBLEARN_EXPECTED_FAILURES = {
-    "check_samplers_fit": (
-        "asks for sampling_strategy_, which only class-rebalancing samplers have; "
-        "a cleaner removes or relabels suspects whatever their class"
-    ),
-}
-
-
-@parametrize_with_checks(CLEANERS)
-def test_sklearn_estimator_checks(estimator, check):
-    _needs_cleanlab(estimator)
-    check(estimator)
-
-
-# A list, not imblearn's parametrize_with_checks generator, which pytest 9
-# deprecates as parametrize input.
-@pytest.mark.parametrize(
-    "estimator, check",
-    [
-        checked
-        for cleaner in CLEANERS
-        for checked in imblearn_checks_generator(
-            cleaner, expected_failed_checks=IMBLEARN_EXPECTED_FAILURES, mark="xfail"
-        )
-    ],
-    ids=lambda obj: obj.func.__name__ if isinstance(obj, functools.partial) else repr(obj),
-)
-def test_imblearn_sampler_checks(estimator, check):
-    _needs_cleanlab(estimator)
-    check(estimator)
 
 
 # --------------------------------------------------------------------------
@@ -690,3 +631,15 @@ def test_without_cleanlab_the_confident_learning_cleaner_says_how_to_install_it(
     )
     assert output == CLEANING_EXTRA_MESSAGE
     assert 'pip install "skmislabel[cleaning]"' in output
+
+
+def test_the_cleaners_share_their_parameter_docs():
+    from skmislabel._docstrings import CLEANER_PARAMETERS
+
+    for cleaner in (ConfidentLearningCleaner, DisagreementCleaner):
+        for name in ("cv", "out_of_fold_action", "out_of_fold_random_state"):
+            assert CLEANER_PARAMETERS[name] in cleaner.__doc__
+    for cleaner in (DisagreementCleaner, NeighborhoodCleaner):
+        assert CLEANER_PARAMETERS["cleaned_samples"] in cleaner.__doc__
+    for cleaner in (ConfidentLearningCleaner, DisagreementCleaner, NeighborhoodCleaner):
+        assert "%(" not in cleaner.__doc__

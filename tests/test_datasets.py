@@ -1,6 +1,8 @@
 """Tests for skmislabel/datasets: the shipped subset and the full loader."""
 
+import gc
 import hashlib
+import io
 from pathlib import Path
 
 import numpy as np
@@ -120,3 +122,30 @@ def test_fetch_mnist_rejects_a_file_of_the_wrong_layout(tmp_path):
     np.savez(tmp_path / "mnist.npz", x_train=np.zeros((5, 28, 28), dtype=np.uint8))
     with pytest.raises(ValueError, match="not a Keras mnist.npz: missing"):
         fetch_mnist(data_home=tmp_path)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        pytest.param(lambda good: good[: len(good) // 2], id="truncated"),
+        pytest.param(lambda good: good[:4] + b"\0" * (len(good) - 4), id="zip-header-only"),
+        pytest.param(lambda good: b"not a zip file at all", id="not-a-zip"),
+    ],
+)
+def test_fetch_mnist_on_a_corrupt_file_names_it_and_closes_it(tmp_path, content):
+    good = _fake_mnist(tmp_path / "good.npz").read_bytes()
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    corrupt = cache / "mnist.npz"
+    corrupt.write_bytes(content(good))
+    with pytest.raises(ValueError, match="is not a readable Keras mnist.npz") as raised:
+        fetch_mnist(data_home=cache, download_if_missing=False)
+    # A leaked handle would still be open here, held by the traceback's frames.
+    still_open = [
+        obj
+        for obj in gc.get_objects()
+        if isinstance(obj, io.BufferedReader) and obj.name == str(corrupt) and not obj.closed
+    ]
+    assert not still_open, "fetch_mnist left the corrupt file open"
+    assert str(corrupt) in str(raised.value)
+    assert "Delete it to download MNIST again" in str(raised.value)

@@ -190,6 +190,19 @@ BAD_INPUT = [
 ]
 
 
+@pytest.mark.parametrize("noise_type", INSTANCE_TYPES)
+def test_an_instance_injector_without_x_names_x_and_the_noise_type(noise_type):
+    injector = LabelNoiseInjector(noise_type=noise_type)
+    message = f"noise_type={noise_type!r} is instance-dependent: .* so X is required"
+    with pytest.raises(ValueError, match=message):
+        injector.fit_resample(None, Y_TOY)
+
+
+def test_a_class_conditional_injector_without_x_names_x():
+    with pytest.raises(ValueError, match="LabelNoiseInjector.fit_resample needs X.*got X=None"):
+        LabelNoiseInjector().fit_resample(None, Y_TOY)
+
+
 def _case_id(case):
     params, X = case[0], case[1]
     shape = "sparse" if sp.issparse(X) else "x".join(map(str, np.shape(X)))
@@ -476,6 +489,56 @@ def test_borderline_propensity_and_targets_by_hand():
     assert three.propensity[5] == pytest.approx(1 / 3)
 
 
+def _borderline_by_pairs(X, codes, n_neighbors):
+    """The borderline propensities and targets as first written: every
+    neighbour label compared with every other of its row (memory in
+    n_samples * n_neighbors**2)."""
+    neighbours = NearestNeighbors(n_neighbors=n_neighbors).fit(X).kneighbors(return_distance=False)
+    labels = codes[neighbours]
+    other = labels != codes[:, None]
+    counts = ((labels[:, :, None] == labels[:, None, :]) & other[:, None, :]).sum(axis=2)
+    scores = np.where(other, counts * (n_neighbors + 1) - np.arange(n_neighbors), -1)
+    best = scores.argmax(axis=1)
+    targets = np.where(other.any(axis=1), labels[np.arange(len(codes)), best], codes)
+    return other.mean(axis=1), targets
+
+
+@pytest.mark.parametrize("n_neighbors", [1, 2, 7, 40])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_borderline_blocks_give_the_neighbours_of_the_whole_query(n_neighbors, seed, monkeypatch):
+    # Blocks of 64 values: several blocks of rows, down to one row per block.
+    monkeypatch.setattr("skmislabel._borderline_noise._VALUES_PER_BLOCK", 64)
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(150, 2))
+    X[100:120] = X[0]  # duplicates: more of them than some n_neighbors
+    codes = rng.integers(0, 4, size=150)
+    noise = borderline_noise(
+        X, codes, n_neighbors=n_neighbors, estimator_stream=np.random.SeedSequence(0)
+    )
+    # Standardizing 2 features leaves the neighbours' order alone up to
+    # rounding: compare on the standardized features.
+    space = StandardScaler().fit_transform(X)
+    propensity, targets = _borderline_by_pairs(space, codes, n_neighbors)
+    np.testing.assert_array_equal(noise.propensity, propensity)
+    np.testing.assert_array_equal(noise.target_codes, targets)
+
+
+def test_borderline_memory_is_linear_in_neighbours():
+    """2,000 samples and 300 neighbours: comparing the labels of every pair
+    of neighbours holds 2,000 * 300**2 booleans (180 MB); counting them per
+    class needs a few n_samples * n_neighbors arrays (~5 MB each)."""
+    import tracemalloc
+
+    X, y = make_blobs(n_samples=2000, centers=3, n_features=2, random_state=0)
+    tracemalloc.start()
+    try:
+        flip_labels(y, X=X, noise_type="borderline", n_neighbors=300, random_state=0)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 60e6, f"peak {peak / 1e6:.0f} MB"
+
+
 PROBABILITY_ROWS = np.array(
     [
         [0.5, 0.5, 0.0],  # margin 0
@@ -491,6 +554,70 @@ PMD_BY_HAND = {
     "II": [1.0, 0.875, 0.992, 0.973],
     "III": [1.0, 1 - 0.875 / 3, 1 - 0.248 / 3, 1 - 0.417 / 3],
 }
+
+
+class DistortedProbabilities(ClassifierMixin, BaseEstimator):
+    """A noise estimator whose ``predict_proba`` is not probabilities: the
+    class frequencies of its training labels, distorted."""
+
+    def __init__(self, distortion="nan_rows"):
+        self.distortion = distortion
+
+    def fit(self, X, y):
+        self.classes_, counts = np.unique(y, return_counts=True)
+        self.frequencies_ = counts / counts.sum()
+        return self
+
+    def predict_proba(self, X):
+        proba = np.tile(self.frequencies_, (len(X), 1))
+        if self.distortion == "nan_rows":
+            proba[:3] = np.nan
+        elif self.distortion == "times_50":
+            proba *= 50
+        elif self.distortion == "negative":
+            proba[0, 0] -= 0.5
+            proba[0, 1] += 0.5
+        elif self.distortion == "all_nan":
+            proba[:] = np.nan
+        return proba
+
+
+@pytest.mark.parametrize("noise_type", ["confidence", "pmd"])
+@pytest.mark.parametrize(
+    "distortion, err_msg",
+    [
+        ("nan_rows", "6 of its 300 rows hold NaN or infinity"),
+        ("times_50", "non-negative rows summing to 1; 300 of its 300 rows are not"),
+        ("negative", "non-negative rows summing to 1; 2 of its 300 rows are not"),
+        ("all_nan", "300 of its 300 rows hold NaN or infinity"),
+    ],
+)
+def test_a_noise_estimator_whose_predict_proba_is_not_probabilities_is_refused(
+    noise_type, distortion, err_msg
+):
+    # Each of the 2 folds predicts its rows: "nan_rows" spoils 3 rows per
+    # fold, "negative" 1 row per fold.
+    estimator = DistortedProbabilities(distortion)
+    message = "predict_proba of noise_estimator=DistortedProbabilities must be probabilities"
+    with pytest.raises(ValueError, match=f"{message}.*{err_msg}"):
+        flip_labels(
+            Y_TOY,
+            X=X_TOY,
+            noise_type=noise_type,
+            noise_estimator=estimator,
+            noise_cv=2,
+            random_state=0,
+        )
+    # A well-behaved estimator of the same kind passes.
+    flip_labels(
+        Y_TOY,
+        X=X_TOY,
+        noise_type=noise_type,
+        noise_estimator=DistortedProbabilities("none"),
+        noise_cv=2,
+        noise_rate=0.1,
+        random_state=0,
+    )
 
 
 @pytest.mark.parametrize("pmd_type", ["I", "II", "III"])

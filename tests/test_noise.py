@@ -12,7 +12,8 @@ from scipy import stats
 from sklearn.base import clone
 
 from skmislabel import LabelNoiseInjector, flip_labels
-from skmislabel._noise_models import build_transition_matrix
+from skmislabel._noise_models import build_noise_model
+from skmislabel._random import SEED_BOUND
 from skmislabel._sampling import apportion_flips
 
 NOISE_TYPES_WITH_RATE = ["symmetric", "uniform", "pairflip"]
@@ -21,6 +22,12 @@ NOISE_TYPES_WITH_RATE = ["symmetric", "uniform", "pairflip"]
 def _labels(class_counts, seed=0):
     y = np.repeat(np.arange(len(class_counts)), class_counts)
     return np.random.default_rng(seed).permutation(y)
+
+
+def build_transition_matrix(classes, noise_type, noise_rate):
+    """The dense K x K matrix T of a noise model (the noise itself is drawn
+    from the model and never builds it)."""
+    return build_noise_model(classes, noise_type, noise_rate).to_matrix()
 
 
 def _flip_rate(noise_type, rate, n_classes):
@@ -199,6 +206,15 @@ BAD_TARGETS = [
     ),
     (np.zeros((10, 2, 2)), ValueError, "y must be 1-D .*got shape \\(10, 2, 2\\)"),
     (None, ValueError, "requires y to be passed"),
+    (
+        np.array(["a", 1, "b", 2] * 3, dtype=object),
+        ValueError,
+        "y mixes labels of different types: 'a' \\(strings, first at position 0\\), 1 "
+        "\\(numbers, first at position 1\\).* all strings or all numbers",
+    ),
+    # A list would silently become strings ("1") without the check.
+    (["a", 1, "b", 2] * 3, ValueError, "y mixes labels of different types"),
+    (pd.Series(["a", 1.5, "b"] * 4), ValueError, "y mixes labels of different types"),
 ]
 
 
@@ -349,7 +365,7 @@ def _reference_apportionment(class_counts, flip_rates, tie_keys):
     class_counts=st.lists(st.integers(0, 60), min_size=1, max_size=8),
     raw_rates=st.lists(st.floats(0, 1), min_size=8, max_size=8),
     one_rate=st.booleans(),
-    seed=st.integers(0, 2**31 - 2),
+    seed=st.integers(0, SEED_BOUND - 1),
 )
 def test_property_apportionment_is_the_reference_schedule(class_counts, raw_rates, one_rate, seed):
     class_counts = np.array(class_counts)
@@ -467,7 +483,7 @@ SAMPLINGS = [
     rates=st.lists(st.floats(0, 1), min_size=2, max_size=2).map(sorted),
     noise_type=st.sampled_from(NOISE_TYPES_WITH_RATE + ["mapping"]),
     sampling=st.sampled_from(SAMPLINGS),
-    seed=st.integers(0, 2**31 - 2),
+    seed=st.integers(0, SEED_BOUND - 1),
 )
 def test_property_noise_is_nested_in_the_rate(y, rates, noise_type, sampling, seed):
     """Common random numbers: the flips at the lower rate are a subset of those
@@ -954,7 +970,7 @@ rates = st.floats(0, 1)
     y=label_arrays,
     rate=rates,
     noise_type=st.sampled_from(NOISE_TYPES_WITH_RATE),
-    seed=st.integers(0, 2**31 - 2),
+    seed=st.integers(0, SEED_BOUND - 1),
 )
 def test_property_exact_counts_and_mask(y, rate, noise_type, seed):
     classes = np.unique(y)
@@ -987,7 +1003,7 @@ def test_property_exact_counts_and_mask(y, rate, noise_type, seed):
     mapping_targets=st.lists(st.integers(0, 5), min_size=6, max_size=6),
     mapped=st.lists(st.booleans(), min_size=6, max_size=6),
     rate=rates,
-    seed=st.integers(0, 2**31 - 2),
+    seed=st.integers(0, SEED_BOUND - 1),
 )
 def test_property_mapping_flips_only_mapped_classes_to_their_targets(
     y, mapping_targets, mapped, rate, seed
@@ -1015,7 +1031,7 @@ def test_property_mapping_flips_only_mapped_classes_to_their_targets(
 @given(
     y=label_arrays,
     raw_matrix=st.lists(st.floats(0, 1), min_size=36, max_size=36),
-    seed=st.integers(0, 2**31 - 2),
+    seed=st.integers(0, SEED_BOUND - 1),
 )
 def test_property_realised_transition_matrix_is_exact(y, raw_matrix, seed):
     matrix = np.array(raw_matrix).reshape(6, 6) + 1e-3
@@ -1045,7 +1061,7 @@ def test_property_realised_transition_matrix_is_exact(y, raw_matrix, seed):
 @given(
     values=st.lists(st.sampled_from(["ant", "bee", "cow"]), min_size=2, max_size=100),
     as_categorical=st.booleans(),
-    seed=st.integers(0, 2**31 - 2),
+    seed=st.integers(0, SEED_BOUND - 1),
 )
 def test_property_series_dtype_and_index_preserved(values, as_categorical, seed):
     index = pd.RangeIndex(len(values)) * 7 + 3
@@ -1058,3 +1074,21 @@ def test_property_series_dtype_and_index_preserved(values, as_categorical, seed)
     assert y_noisy.dtype == y.dtype and y_noisy.name == "animal"
     pd.testing.assert_index_equal(y_noisy.index, y.index)
     np.testing.assert_array_equal(mask, (y_noisy != y).to_numpy())
+
+
+def test_flip_labels_and_the_injector_share_their_parameter_docs():
+    from skmislabel._docstrings import NOISE_PARAMETERS, fill_doc
+
+    for documented in (flip_labels, LabelNoiseInjector):
+        assert "%(" not in documented.__doc__
+        for fragment in NOISE_PARAMETERS.values():
+            assert fragment in documented.__doc__
+
+    def undocumented():
+        """Parameters
+        ----------
+        %(no_such_parameter)s
+        """
+
+    with pytest.raises(KeyError, match="no shared fragment 'no_such_parameter'"):
+        fill_doc(**NOISE_PARAMETERS)(undocumented)

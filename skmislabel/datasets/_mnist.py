@@ -5,6 +5,8 @@ import os
 import shutil
 import tempfile
 import urllib.request
+import zipfile
+import zlib
 from importlib import resources
 from pathlib import Path
 
@@ -174,11 +176,25 @@ def _download(url, destination):
 
 
 def _load_full(path):
-    with np.load(path, allow_pickle=False) as npz:
-        missing = set(_EXPECTED_SHAPES) - set(npz.files)
-        if missing:
-            raise ValueError(f"{path} is not a Keras mnist.npz: missing {sorted(missing)}.")
-        arrays = {name: npz[name] for name in _EXPECTED_SHAPES}
+    # The file is opened here, not by np.load, which leaves its own handle
+    # open when the zip inside is unreadable.
+    with open(path, "rb") as file:
+        try:
+            npz = np.load(file, allow_pickle=False)
+            if not isinstance(npz, np.lib.npyio.NpzFile):
+                raise ValueError("it holds a single array, not an .npz archive")
+            missing = set(_EXPECTED_SHAPES) - set(npz.files)
+            if missing:
+                raise ValueError(f"{path} is not a Keras mnist.npz: missing {sorted(missing)}.")
+            arrays = {name: npz[name] for name in _EXPECTED_SHAPES}
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as exc:
+            if str(path) in str(exc):
+                raise
+            raise ValueError(
+                f"{path} is not a readable Keras mnist.npz ({type(exc).__name__}: {exc}); "
+                "it may be a truncated or corrupt copy. Delete it to download MNIST "
+                "again, or replace it with a good mnist.npz."
+            ) from exc
     for name, shape in _EXPECTED_SHAPES.items():
         if arrays[name].shape != shape or arrays[name].dtype != np.uint8:
             raise ValueError(
