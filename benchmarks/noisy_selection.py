@@ -177,10 +177,9 @@ def select(noise_type, rate, args, X, y, X_test, y_test):
 
     from sklearn.model_selection import GridSearchCV, StratifiedKFold
 
+    from skmislabel import LabelNoiseInjector
     from skmislabel.metrics import make_noise_aware_scorer
     from skmislabel.noise import estimate_noise
-
-    from skmislabel import LabelNoiseInjector
 
     injector = LabelNoiseInjector(noise_type=noise_type, noise_rate=rate, random_state=args.seed)
     _, y_noisy = injector.fit_resample(X, y)
@@ -235,9 +234,7 @@ def select(noise_type, rate, args, X, y, X_test, y_test):
         "noise_rate": rate,
         "flip_rate": float(np.mean(y_noisy != y)),
         "estimated_flip_rate": float(estimate.flip_rate),
-        "transition_matrix_error": float(
-            np.abs(estimated_T - true_T).sum() / np.abs(true_T).sum()
-        ),
+        "transition_matrix_error": float(np.abs(estimated_T - true_T).sum() / np.abs(true_T).sum()),
         "clean_best": best_clean["candidate"],
         "clean_best_test_accuracy": best_clean["clean_test_accuracy"],
         "picks": picks,
@@ -266,7 +263,10 @@ def run(args):
         report = harness.Report(folder, JSON, "noisy_selection", settings)
         report.write("running")
         summaries = []
-        with harness.recorded(report, results.path), harness.parallel_backend(args, tensorflow=True):
+        with (
+            harness.recorded(report, results.path),
+            harness.parallel_backend(args, tensorflow=True),
+        ):
             for noise_type, rate in args.noise:
                 rows, summary = select(noise_type, rate, args, *data)
                 results.append(rows)
