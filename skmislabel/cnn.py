@@ -63,8 +63,8 @@ from ._keras_runtime import (
 )
 from ._network import build_lesson_network
 from ._random import SEED_BOUND, draw_seed
+from ._remedy_estimation import check_estimation_request, estimate_for
 from ._targets import _is_pandas
-from ._transition_estimation import estimate_transition_matrix
 from .losses import LOSSES, make_loss
 
 __all__ = ["CNNClassifier", "clear_network_cache", "set_tensorflow_threads"]
@@ -76,6 +76,8 @@ check_scikeras_hooks(BaseWrapper)
 _PREDICT_BATCH_SIZE = 1024
 _LOSS = "sparse_categorical_crossentropy"
 _CORRECTED_LOSSES = ("forward", "backward")
+# Routed loss__ parameters that configure loss__transition_matrix="estimate".
+_ESTIMATION_PARAMETERS = ("estimation_method", "noise_estimator", "percentile")
 
 
 class CNNClassifier(ClassifierMixin, BaseWrapper):
@@ -127,15 +129,34 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
         example an injector's ``transition_matrix_``), a DataFrame of it
         labelled by the classes (aligned to ``classes_`` by its index and
         columns, as :func:`~skmislabel.flip_labels` aligns one), or
-        ``"estimate"``:
-        the network is first trained with cross-entropy, ``T`` is estimated
-        from its predictions on the training data
-        (:func:`skmislabel.noise.estimate_transition_matrix`, the anchor
-        points at the ``loss__percentile``-th percentile, 97 by default),
-        and a new network is trained with the corrected loss, so a fit
-        costs twice as much. After many epochs the first network has
-        memorized many noisy labels and the estimate leans towards the
-        identity (measured in the user guide's :ref:`remedies`).
+        ``"estimate"``: before any network is trained,
+        :func:`skmislabel.noise.estimate_noise` estimates ``T`` from
+        (X, y) and the network is trained once, with the corrected loss
+        (no network is trained on the noisy labels first, so none can have
+        memorized them). Three more routed parameters configure it, and are
+        refused with a given ``T``:
+
+        - ``loss__estimation_method`` : {"hoc", "confident_joint",
+          "anchors"}, default="hoc": ``estimate_noise``'s ``method``.
+          ``"hoc"`` (Zhu, Song and Liu 2021) trains no model; the other two
+          take out-of-fold probabilities; ``"confident_joint"`` needs
+          cleanlab (the ``cleaning`` extra), checked before any work.
+        - ``loss__noise_estimator`` : classifier with ``predict_proba``,
+          default=None: ``estimate_noise``'s ``estimator``, the model of
+          ``"confident_joint"`` and ``"anchors"`` (None: its default 5-NN;
+          ``"hoc"`` ignores it). A ``CNNClassifier(early_stopping=True)``
+          gives T-Revision-style anchors from early-stopped networks.
+        - ``loss__percentile`` : float in (0, 100], default=97: where
+          ``"anchors"`` takes the anchor of each class (Patrini et al.
+          2017); the other methods ignore it.
+
+        The estimate is seeded with ``random_state`` (an int as it is, so
+        ``noise_estimate_`` equals ``estimate_noise(X, y, ...,
+        random_state=random_state)`` on the same data; with
+        ``early_stopping`` on the training part only), ignores
+        ``sample_weight``, and is labelled by the classes of y. A warm start
+        keeps the ``T`` of the network it continues; ``partial_fit``
+        estimates from its first call's samples.
     learning_rate : float, default=1e-3
         Adam's learning rate (an ``optimizer__learning_rate`` routed
         parameter takes precedence).
@@ -219,11 +240,18 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
         the restored weights. None otherwise.
     transition_matrix_ : ndarray of shape (n_classes, n_classes)
         With ``loss="forward"`` or ``"backward"``: the ``T`` the loss was
-        corrected with, given or estimated.
+        corrected with, given or estimated, in the order of ``classes_``.
+    noise_estimate_ : :class:`~sklearn.utils.Bunch` or None
+        With ``loss__transition_matrix="estimate"``: what
+        :func:`~skmislabel.noise.estimate_noise` returned (its
+        ``transition_matrix``, ``flip_rate``, ``method``,
+        ``diagnostics``, ...). None otherwise.
 
     See Also
     --------
     skmislabel.LabelNoiseInjector : Corrupt the training labels in a pipeline.
+    skmislabel.noise.estimate_noise : The estimate of ``T`` behind
+        ``loss__transition_matrix="estimate"``.
 
     Notes
     -----
@@ -231,6 +259,14 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
     TensorFlow's and Keras's global random state around the fit, so it is not
     safe to fit several seeded models from threads of one process; use
     processes (joblib's default loky backend).
+
+    Loss correction: Patrini, Rozza, Menon, Nock and Qu, "Making deep neural
+    networks robust to label noise: a loss correction approach", CVPR 2017.
+    Its ``T`` is estimated there from anchor points of a network trained on
+    the noisy labels; ``loss__transition_matrix="estimate"`` uses HOC by
+    default instead (Zhu, Song and Liu, "Clusterability as an alternative to
+    anchor points when learning with noisy labels", ICML 2021), which
+    measured a smaller error (see the user guide's :ref:`noise_estimation`).
 
     Examples
     --------
@@ -243,6 +279,16 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
     (8, 8, 1)
     >>> bool(clf.score(X[1000:] / 16, y[1000:]) > 0.8)
     True
+
+    Forward correction with a ``T`` estimated from the noisy labels:
+
+    >>> from skmislabel import flip_labels
+    >>> y_noisy, _ = flip_labels(y[:1000], noise_rate=0.3, random_state=0)
+    >>> corrected = CNNClassifier(filters=8, dense_units=32, epochs=3, learning_rate=3e-3,
+    ...                           loss="forward", loss__transition_matrix="estimate",
+    ...                           random_state=0).fit(X[:1000] / 16, y_noisy)
+    >>> corrected.noise_estimate_.method, corrected.transition_matrix_.shape
+    ('hoc', (10, 10))
     """
 
     _parameter_constraints = {
@@ -441,8 +487,11 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
         }
 
     def _prefixed_loss_parameters(self):
+        # Not deep: a loss__noise_estimator's own parameters are not the loss's.
         return {
-            name: value for name, value in self.get_params().items() if name.startswith("loss__")
+            name: value
+            for name, value in self.get_params(deep=False).items()
+            if name.startswith("loss__")
         }
 
     def _loss_parameters(self):
@@ -457,7 +506,8 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
             # Keras's own loss by name, so that default fits are unchanged.
             return _LOSS
         if self.loss in _CORRECTED_LOSSES:
-            parameters.pop("percentile", None)
+            for name in _ESTIMATION_PARAMETERS:
+                parameters.pop(name, None)
             parameters["transition_matrix"] = self._correction_matrix
             # A DataFrame is aligned to classes_ by its labels, in the loss.
             parameters["classes"] = self.classes_
@@ -483,9 +533,10 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
                 f"{type(self).__name__}(loss={self.loss!r}), invalid loss__ parameter: {exc}"
             ) from exc
 
-    def _resolve_correction_matrix(self, X, y, sample_weight, fit_kwargs):
-        """The ``T`` of a corrected loss: the one given, or one estimated by
-        a first network trained on the same data with cross-entropy."""
+    def _resolve_correction_matrix(self, X, y):
+        """The ``T`` of a corrected loss: the one given, or the one
+        :func:`~skmislabel.noise.estimate_noise` estimates from (X, y) before
+        any network is trained (its Bunch kept for ``noise_estimate_``)."""
         parameters = self._loss_parameters()
         if "classes" in parameters:
             raise TypeError(
@@ -493,6 +544,7 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
                 "loss__classes cannot be given (a DataFrame loss__transition_matrix is "
                 "aligned to classes_ by its labels)."
             )
+        self._noise_estimate = None
         if self.loss not in _CORRECTED_LOSSES:
             return None
         transition_matrix = parameters.get("transition_matrix")
@@ -508,17 +560,22 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
                 "loss__transition_matrix must be an array of shape (n_classes, n_classes) "
                 f"or 'estimate'; got {transition_matrix!r}."
             )
-        if "percentile" in parameters and not is_estimate:
+        estimation_parameters = [
+            f"loss__{name}" for name in _ESTIMATION_PARAMETERS if name in parameters
+        ]
+        if estimation_parameters and not is_estimate:
             raise ValueError(
-                "loss__percentile chooses the anchor points of an estimated T; it needs "
-                "loss__transition_matrix='estimate'."
+                f"{', '.join(estimation_parameters)} configure the estimate of T; they need "
+                "loss__transition_matrix='estimate', not a given T."
             )
         if not is_estimate:
             return transition_matrix
         if self.warm_start and self.initialized_ and hasattr(self, "transition_matrix_"):
+            self._noise_estimate = getattr(self, "noise_estimate_", None)
             return self.transition_matrix_
-        # Every other loss parameter is checked now, not after the first
-        # network has trained.
+        # Every parameter is checked now, before the estimate and the network.
+        method = parameters.pop("estimation_method", "hoc")
+        noise_estimator = parameters.pop("noise_estimator", None)
         percentile = parameters.pop("percentile", 97.0)
         if (
             isinstance(percentile, bool)
@@ -526,6 +583,12 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
             or not 0 < percentile <= 100
         ):
             raise ValueError(f"loss__percentile must be a number in (0, 100]; got {percentile!r}.")
+        check_estimation_request(
+            method,
+            noise_estimator,
+            method_name="loss__estimation_method",
+            estimator_name="loss__noise_estimator",
+        )
         parameters["transition_matrix"] = np.eye(2)
         self._make_loss(parameters)
         n_classes = len(np.unique(validate_images(self, None, y, reset=False)[1]))
@@ -534,19 +597,20 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
                 f"loss__transition_matrix='estimate' estimates how the labels of each class "
                 f"flip to the others, which needs at least 2 classes in y; got {n_classes}."
             )
-        # With an int random_state this first network is exactly
-        # CNNClassifier(loss="cross_entropy") of the same settings.
-        params = {
-            name: value
-            for name, value in self.get_params().items()
-            if not name.startswith("loss__")
-        }
-        params.update(loss="cross_entropy", warm_start=False)
-        noisy_model = type(self)(**params).fit(X, y, sample_weight=sample_weight, **fit_kwargs)
-        estimate = estimate_transition_matrix(noisy_model.predict_proba(X), percentile=percentile)
-        # Labelled by the first network's classes, so that the loss aligns it
-        # to this one's like any DataFrame T.
-        return pd.DataFrame(estimate, index=noisy_model.classes_, columns=noisy_model.classes_)
+        estimate = estimate_for(
+            X,
+            y,
+            method=method,
+            estimator=noise_estimator,
+            percentile=percentile,
+            random_state=self.random_state,
+        )
+        self._noise_estimate = estimate
+        # Labelled by the classes of y, so that the loss aligns it to
+        # classes_ like any DataFrame T.
+        return pd.DataFrame(
+            estimate.transition_matrix, index=estimate.classes, columns=estimate.classes
+        )
 
     def _check_model_compatibility(self, y):
         # SciKeras compares self.loss with the compiled loss by Keras name;
@@ -684,7 +748,7 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
             X, y, sample_weight, self._validation_data = self._hold_out_validation(
                 X, y, sample_weight
             )
-        self._correction_matrix = self._resolve_correction_matrix(X, y, sample_weight, kwargs)
+        self._correction_matrix = self._resolve_correction_matrix(X, y)
         if not (self.warm_start and self.initialized_):
             # A new network: the classes come from this y (the target
             # encoder reads classes_ as its categories).
@@ -755,6 +819,7 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
             self.transition_matrix_ = np.array(built, dtype=np.float64)
         elif hasattr(self, "transition_matrix_"):
             del self.transition_matrix_
+        self.noise_estimate_ = getattr(self, "_noise_estimate", None)
 
     def partial_fit(self, X, y, classes=None, sample_weight=None, **kwargs):
         """Train the network for one epoch, building it on the first call.
@@ -778,17 +843,7 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
         """
         if not self.initialized_:
             self._validate_params()
-            if (
-                self.loss in _CORRECTED_LOSSES
-                and isinstance(self._loss_parameters().get("transition_matrix"), str)
-                and self._loss_parameters()["transition_matrix"] == "estimate"
-            ):
-                raise ValueError(
-                    "loss__transition_matrix='estimate' trains a first network to the end "
-                    "before the corrected one, so it needs fit; partial_fit takes a known "
-                    "transition matrix."
-                )
-            self._correction_matrix = self._resolve_correction_matrix(X, y, sample_weight, {})
+            self._correction_matrix = self._resolve_correction_matrix(X, y)
             self.classes_ = None if classes is None else np.unique(classes)
             self._network_seed = draw_seed(self.random_state)
             self._n_partial_fits = 0

@@ -26,7 +26,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils import ClassifierTags
 from sklearn.utils.validation import check_is_fitted
 
-from ._compat import Interval, fit_context
+from ._compat import HasMethods, Interval, StrOptions, fit_context
 from ._image_shape import check_known_classes, validate_images
 from ._keras_runtime import (
     NETWORK_PAIRS,
@@ -35,11 +35,16 @@ from ._keras_runtime import (
     set_tensorflow_threads,
 )
 from ._network import build_lesson_network
+from ._noise_estimation import METHODS
 from ._random import draw_seed
+from ._remedy_estimation import check_estimation_request, estimate_for
 
 __all__ = ["CoTeachingClassifier"]
 
 _PREDICT_BATCH_SIZE = 1024
+# An estimated forget rate is clipped into [0, this]: forget_rate must stay
+# below 1, and a network kept on 1% of each batch has nothing left to learn.
+MAX_ESTIMATED_FORGET_RATE = 0.9
 
 
 class CoTeachingClassifier(ClassifierMixin, BaseEstimator):
@@ -63,14 +68,29 @@ class CoTeachingClassifier(ClassifierMixin, BaseEstimator):
 
     Parameters
     ----------
-    forget_rate : float in [0, 1), default=0.2
+    forget_rate : float in [0, 1) or "estimate", default=0.2
         Share of each batch dropped once the schedule is complete. Han et al.
         set it to the noise rate, which is known when the noise is injected
-        (pass ``LabelNoiseInjector.noise_rate``); otherwise use an estimate
-        of it. 0 trains two independent networks on every sample.
+        (pass ``LabelNoiseInjector.noise_rate``). ``"estimate"``: the
+        overall flip rate that :func:`skmislabel.noise.estimate_noise`
+        estimates from the training data before the networks are built
+        (``flip_rate``), clipped into ``[0, 0.9]``: a rate of 1 would keep
+        no sample, and one above 0.9 means that the estimate, not the
+        labels, is off (it assumes most samples of a class keep their
+        label). 0 trains two independent networks on every sample.
     n_gradual_epochs : int, default=10
         Epochs over which the dropped share grows to ``forget_rate`` (the
         paper's ``T_k``).
+    estimation_method : {"hoc", "confident_joint", "anchors"}, default="hoc"
+        ``estimate_noise``'s ``method`` for ``forget_rate="estimate"``
+        (unused with a float). ``"hoc"`` (Zhu, Song and Liu 2021) trains no
+        model; ``"confident_joint"`` needs cleanlab (the ``cleaning``
+        extra), checked before any work.
+    noise_estimator : classifier with predict_proba, default=None
+        ``estimate_noise``'s ``estimator``, the model of
+        ``"confident_joint"`` and ``"anchors"`` for
+        ``forget_rate="estimate"`` (None: its default; ``"hoc"`` ignores
+        it).
     filters : int, default=32
         Convolution filters per block.
     kernel_size : int or tuple of 2 ints, default=3
@@ -97,10 +117,20 @@ class CoTeachingClassifier(ClassifierMixin, BaseEstimator):
     random_state : int, RandomState instance or None, default=None
         Seed of both networks' initial weights, their dropout and the
         shuffling. An int gives identical predictions on every fit, on CPU.
-        No global random state is used or changed.
+        No global random state is used or changed. With
+        ``forget_rate="estimate"`` an int is also ``estimate_noise``'s
+        ``random_state`` (a RandomState instance gives it one drawn int).
 
     Attributes
     ----------
+    forget_rate_ : float
+        The forget rate of the schedule: ``forget_rate``, or the clipped
+        estimate.
+    noise_estimate_ : :class:`~sklearn.utils.Bunch` or None
+        With ``forget_rate="estimate"``: what
+        :func:`~skmislabel.noise.estimate_noise` returned (its
+        ``flip_rate`` before clipping, ``transition_matrix``,
+        ``diagnostics``, ...). None otherwise.
     classes_ : ndarray of shape (n_classes,)
         Class labels.
     n_features_in_ : int
@@ -128,7 +158,13 @@ class CoTeachingClassifier(ClassifierMixin, BaseEstimator):
     training of deep neural networks with extremely noisy labels", NeurIPS
     2018. The paper trains 200 epochs with a learning-rate decay after 80;
     here the learning rate is constant. It keeps ``int(R(t) * batch)``
-    samples per batch; so does this class, at least 1.
+    samples per batch; so does this class, at least 1. The paper is handed
+    the true noise rate; ``forget_rate="estimate"`` is not in it, and
+    replaces that oracle with an estimate from the noisy training data (by
+    default HOC: Zhu, Song and Liu, "Clusterability as an alternative to
+    anchor points when learning with noisy labels", ICML 2021), whose
+    error carries into the share dropped. ``partial_fit`` estimates on its
+    first call, from that call's samples, and keeps the rate afterwards.
 
     Examples
     --------
@@ -142,11 +178,21 @@ class CoTeachingClassifier(ClassifierMixin, BaseEstimator):
     [1.0, 0.9, 0.8]
     >>> bool(clf.score(X[1000:] / 16, y[1000:]) > 0.7)
     True
+
+    The forget rate estimated from noisy labels:
+
+    >>> from skmislabel import flip_labels
+    >>> y_noisy, _ = flip_labels(y[:1000], noise_rate=0.3, random_state=0)
+    >>> clf = clf.set_params(forget_rate="estimate", epochs=1).fit(X[:1000] / 16, y_noisy)
+    >>> bool(abs(clf.forget_rate_ - 0.3) < 0.05), clf.noise_estimate_.method
+    (True, 'hoc')
     """
 
     _parameter_constraints = {
-        "forget_rate": [Interval(numbers.Real, 0, 1, closed="left")],
+        "forget_rate": [Interval(numbers.Real, 0, 1, closed="left"), StrOptions({"estimate"})],
         "n_gradual_epochs": [Interval(numbers.Integral, 1, None, closed="left")],
+        "estimation_method": [StrOptions(set(METHODS))],
+        "noise_estimator": [HasMethods(["fit", "predict_proba"]), None],
         "filters": [Interval(numbers.Integral, 1, None, closed="left")],
         "kernel_size": [Interval(numbers.Integral, 1, None, closed="left"), tuple],
         "pool_size": [Interval(numbers.Integral, 1, None, closed="left"), tuple],
@@ -166,6 +212,8 @@ class CoTeachingClassifier(ClassifierMixin, BaseEstimator):
         forget_rate=0.2,
         n_gradual_epochs=10,
         *,
+        estimation_method="hoc",
+        noise_estimator=None,
         filters=32,
         kernel_size=3,
         pool_size=2,
@@ -181,6 +229,8 @@ class CoTeachingClassifier(ClassifierMixin, BaseEstimator):
     ):
         self.forget_rate = forget_rate
         self.n_gradual_epochs = n_gradual_epochs
+        self.estimation_method = estimation_method
+        self.noise_estimator = noise_estimator
         self.filters = filters
         self.kernel_size = kernel_size
         self.pool_size = pool_size
@@ -324,6 +374,7 @@ class CoTeachingClassifier(ClassifierMixin, BaseEstimator):
                 f"{type(self).__name__} needs at least 2 classes; y (n_samples = "
                 f"{len(y)}) has only {self.classes_.tolist()}."
             )
+        self.forget_rate_, self.noise_estimate_ = self._resolve_forget_rate(X, y)
         # All of the fit's randomness (initial weights, dropout seeds,
         # shuffling) comes from this generator; no global state is used.
         self._rng = np.random.default_rng(draw_seed(self.random_state))
@@ -349,13 +400,35 @@ class CoTeachingClassifier(ClassifierMixin, BaseEstimator):
         self.history_ = {"loss": [], "peer_loss": []}
         return images, np.searchsorted(self.classes_, y).astype(np.int32)
 
+    def _resolve_forget_rate(self, X, y):
+        """The forget rate of the schedule and the Bunch it was estimated
+        from (None for a given rate)."""
+        if not isinstance(self.forget_rate, str):
+            return float(self.forget_rate), None
+        check_estimation_request(
+            self.estimation_method,
+            self.noise_estimator,
+            method_name="estimation_method",
+            estimator_name="noise_estimator",
+        )
+        # X as passed (a noise_estimator sees it as the user gave it); y validated.
+        estimate = estimate_for(
+            X,
+            y,
+            method=self.estimation_method,
+            estimator=self.noise_estimator,
+            percentile=97.0,
+            random_state=self.random_state,
+        )
+        return float(np.clip(estimate.flip_rate, 0.0, MAX_ESTIMATED_FORGET_RATE)), estimate
+
     def _continue(self, X, y):
         images, y = validate_images(self, X, y, reset=False)
         check_known_classes(self, y)
         return images, np.searchsorted(self.classes_, y).astype(np.int32)
 
     def _keep_rate(self, epoch):
-        return 1.0 - self.forget_rate * min(epoch / self.n_gradual_epochs, 1.0)
+        return 1.0 - self.forget_rate_ * min(epoch / self.n_gradual_epochs, 1.0)
 
     def _train_epoch(self, images, codes):
         keep_rate = self._keep_rate(self.n_epochs_)

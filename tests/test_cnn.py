@@ -506,24 +506,115 @@ def test_known_transition_matrix_is_used_and_exposed(digits, loss):
     )
 
 
-def test_estimated_transition_matrix_is_the_cross_entropy_networks(digits):
-    from skmislabel.noise import estimate_transition_matrix
+def _count_network_fits(monkeypatch):
+    """The number of networks trained (CNNClassifier._fit_keras_model calls)."""
+    calls = []
+    fit_keras_model = CNNClassifier._fit_keras_model
+
+    def counting(self, *args, **kwargs):
+        calls.append(type(self).__name__)
+        return fit_keras_model(self, *args, **kwargs)
+
+    monkeypatch.setattr(CNNClassifier, "_fit_keras_model", counting)
+    return calls
+
+
+def test_estimated_transition_matrix_is_estimate_noises(digits, monkeypatch):
+    from skmislabel.noise import estimate_noise
 
     X, y = digits
     injector = LabelNoiseInjector(0.3, random_state=1)
     _, y_noisy = injector.fit_resample(X[:1000], y[:1000])
-    params = dict(**{**SMALL, "epochs": 4}, random_state=2)
-    clf = CNNClassifier(**params, loss="forward", loss__transition_matrix="estimate")
-    clf.fit(X[:1000], y_noisy)
-    # The first network is CNNClassifier(loss="cross_entropy") of the same settings.
-    noisy_model = CNNClassifier(**params).fit(X[:1000], y_noisy)
-    expected = estimate_transition_matrix(noisy_model.predict_proba(X[:1000]))
-    np.testing.assert_allclose(clf.transition_matrix_, expected)
-    # ... and the estimate is close to the truth (rows sum to 1, diagonal dominant).
-    assert np.abs(clf.transition_matrix_ - injector.transition_matrix_).mean() < 0.1
+    fits = _count_network_fits(monkeypatch)
+    clf = CNNClassifier(
+        **{**SMALL, "epochs": 1}, loss="forward", loss__transition_matrix="estimate", random_state=2
+    ).fit(X[:1000], y_noisy)
+    # One network, the corrected one: no cross-entropy network is trained first.
+    assert fits == ["CNNClassifier"]
+    expected = estimate_noise(X[:1000], y_noisy, random_state=2)
+    np.testing.assert_allclose(clf.transition_matrix_, expected.transition_matrix, atol=1e-6)
+    np.testing.assert_allclose(clf.model_.loss.transition_matrix, clf.transition_matrix_)
+    assert clf.noise_estimate_.method == "hoc"
+    np.testing.assert_array_equal(clf.noise_estimate_.transition_matrix, expected.transition_matrix)
+    # ... and the estimate is close to the truth.
+    assert np.abs(clf.transition_matrix_ - injector.transition_matrix_).mean() < 0.05
     assert clf.get_params()["loss__transition_matrix"] == "estimate"
-    with pytest.raises(ValueError, match="needs fit"):
-        clone(clf).partial_fit(X[:100], y_noisy[:100], classes=np.arange(10))
+    # A given T: no estimate.
+    given = clone(clf).set_params(loss__transition_matrix=injector.transition_matrix_)
+    assert given.fit(X[:200], y_noisy[:200]).noise_estimate_ is None
+    assert CNNClassifier(**{**SMALL, "epochs": 1}).fit(X[:100], y[:100]).noise_estimate_ is None
+
+
+def test_estimate_with_another_method_estimator_and_percentile(digits, monkeypatch):
+    from sklearn.linear_model import LogisticRegression
+
+    from skmislabel.noise import estimate_noise
+
+    X, y = _three_classes(digits, 240)
+    y_noisy, _ = flip_labels(y, noise_rate=0.2, random_state=0)
+    model = LogisticRegression(max_iter=200)
+    fits = _count_network_fits(monkeypatch)
+    clf = CNNClassifier(
+        **{**SMALL, "epochs": 1},
+        loss="backward",
+        loss__transition_matrix="estimate",
+        loss__estimation_method="anchors",
+        loss__noise_estimator=model,
+        loss__percentile=90,
+        random_state=np.random.RandomState(4),
+    ).fit(X, y_noisy)
+    assert fits == ["CNNClassifier"]
+    # A RandomState instance gives the estimate one int drawn from it.
+    from skmislabel._random import draw_seed
+
+    seed = draw_seed(np.random.RandomState(4))
+    expected = estimate_noise(X, y_noisy, model, method="anchors", percentile=90, random_state=seed)
+    assert clf.noise_estimate_.method == "anchors"
+    np.testing.assert_allclose(clf.transition_matrix_, expected.transition_matrix, atol=1e-6)
+    # Labelled by the classes 3, 7, 11 and aligned to classes_.
+    np.testing.assert_array_equal(clf.noise_estimate_.classes, clf.classes_)
+    assert not hasattr(model, "coef_")  # the user's model is not fitted in place
+
+
+def test_estimate_with_an_early_stopped_cnn_as_the_noise_estimator(digits, monkeypatch):
+    X, y = _three_classes(digits, 150)
+    y_noisy, _ = flip_labels(y, noise_rate=0.2, random_state=0)
+    fits = _count_network_fits(monkeypatch)
+    early = CNNClassifier(**SMALL, early_stopping=True, n_iter_no_change=1)
+    clf = CNNClassifier(
+        **{**SMALL, "epochs": 1},
+        loss="forward",
+        loss__transition_matrix="estimate",
+        loss__estimation_method="anchors",
+        loss__noise_estimator=early,
+        random_state=0,
+    ).fit(X, y_noisy)
+    # estimate_noise's 5 out-of-fold networks, then the corrected one.
+    assert len(fits) == 6
+    assert clf.transition_matrix_.shape == (3, 3)
+    np.testing.assert_allclose(clf.transition_matrix_.sum(axis=1), 1, atol=1e-6)
+    assert "loss__noise_estimator__filters" not in clone(clf).get_params(deep=False)
+    # Clones and pickles with the estimate.
+    restored = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(
+        restored.noise_estimate_.transition_matrix, clf.transition_matrix_
+    )
+    np.testing.assert_array_equal(restored.predict_proba(X[:20]), clf.predict_proba(X[:20]))
+
+
+def test_partial_fit_estimates_on_its_first_call(digits, monkeypatch):
+    from skmislabel.noise import estimate_noise
+
+    X, y = digits
+    y_noisy, _ = flip_labels(y[:400], noise_rate=0.2, random_state=0)
+    clf = CNNClassifier(**SMALL, loss="forward", loss__transition_matrix="estimate", random_state=3)
+    clf.partial_fit(X[:400], y_noisy)
+    first = clf.transition_matrix_
+    np.testing.assert_allclose(
+        first, estimate_noise(X[:400], y_noisy, random_state=3).transition_matrix, atol=1e-6
+    )
+    clf.partial_fit(X[:200], y_noisy[:200])
+    np.testing.assert_array_equal(clf.transition_matrix_, first)
 
 
 def test_partial_fit_epochs_are_seeded(digits):
@@ -559,7 +650,25 @@ NOT_STOCHASTIC = np.eye(10) * 0.9
             ValueError,
             "loss__percentile",
         ),
-        # Checked before the first network trains.
+        (
+            {
+                "loss": "forward",
+                "loss__transition_matrix": np.eye(10),
+                "loss__estimation_method": "hoc",
+            },
+            ValueError,
+            "loss__estimation_method configure the estimate of T; they need",
+        ),
+        (
+            {
+                "loss": "backward",
+                "loss__transition_matrix": np.eye(10),
+                "loss__noise_estimator": None,
+            },
+            ValueError,
+            "loss__noise_estimator configure",
+        ),
+        # Checked before any estimate or network.
         (
             {"loss": "forward", "loss__transition_matrix": "estimate", "loss__percentile": 150},
             ValueError,
@@ -570,12 +679,60 @@ NOT_STOCHASTIC = np.eye(10) * 0.9
             TypeError,
             "no parameter loss__q",
         ),
+        (
+            {
+                "loss": "forward",
+                "loss__transition_matrix": "estimate",
+                "loss__estimation_method": "volmin",
+            },
+            ValueError,
+            "loss__estimation_method must be one of 'hoc', 'confident_joint', 'anchors'; "
+            "got 'volmin'",
+        ),
+        (
+            {
+                "loss": "forward",
+                "loss__transition_matrix": "estimate",
+                "loss__noise_estimator": "knn",
+            },
+            TypeError,
+            "loss__noise_estimator must be None or a classifier with fit and predict_proba",
+        ),
     ],
 )
-def test_bad_loss_parameters(digits, params, err_type, message):
+def test_bad_loss_parameters(digits, monkeypatch, params, err_type, message):
+    import skmislabel._remedy_estimation
+
+    def no_estimate(*args, **kwargs):
+        raise AssertionError("the noise was estimated")
+
+    monkeypatch.setattr(skmislabel._remedy_estimation, "estimate_noise", no_estimate)
     X, y = digits
     with pytest.raises(err_type, match=message):
         CNNClassifier(**SMALL, **params).fit(X[:100], y[:100])
+
+
+def test_confident_joint_without_cleanlab_fails_before_any_work(digits, monkeypatch):
+    import skmislabel._remedy_estimation
+
+    X, y = digits
+    # None in sys.modules makes the import fail, as without the package.
+    monkeypatch.setitem(sys.modules, "cleanlab", None)
+    monkeypatch.setitem(sys.modules, "cleanlab.count", None)
+    monkeypatch.setattr(skmislabel._remedy_estimation, "estimate_noise", None)
+    monkeypatch.setattr(CNNClassifier, "_fit_keras_model", None)
+    clf = CNNClassifier(
+        **SMALL,
+        loss="forward",
+        loss__transition_matrix="estimate",
+        loss__estimation_method="confident_joint",
+    )
+    with pytest.raises(
+        ImportError,
+        match=r"loss__estimation_method='confident_joint' needs "
+        r"cleanlab.*skmislabel\[cleaning\]",
+    ):
+        clf.fit(X[:100], y[:100])
 
 
 def test_partial_fit_validates_and_keeps_the_loss_it_was_built_with(digits):

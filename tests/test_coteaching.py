@@ -98,12 +98,119 @@ def test_partial_fit_classes_absent_from_the_first_batch(digits):
         ({"forget_rate": -0.1}, "forget_rate"),
         ({"n_gradual_epochs": 0}, "n_gradual_epochs"),
         ({"batch_size": 0}, "batch_size"),
+        ({"forget_rate": "guess"}, r"'forget_rate' parameter .* or a str among \{'estimate'\}"),
+        (
+            {"forget_rate": "estimate", "estimation_method": "volmin"},
+            "'estimation_method' parameter",
+        ),
+        ({"forget_rate": "estimate", "noise_estimator": "knn"}, "'noise_estimator' parameter"),
     ],
 )
-def test_bad_parameters_name_themselves(digits, params, message):
+def test_bad_parameters_name_themselves(digits, monkeypatch, params, message):
+    import skmislabel.coteaching
+
+    def no_estimate(*args, **kwargs):
+        raise AssertionError("the noise was estimated")
+
+    monkeypatch.setattr(skmislabel.coteaching, "estimate_for", no_estimate)
     X, y = digits
     with pytest.raises(ValueError, match=message):
         CoTeachingClassifier(**params).fit(X[:50], y[:50])
+
+
+def test_estimated_forget_rate_is_estimate_noises_flip_rate(digits):
+    from skmislabel.noise import estimate_noise
+
+    X, y = digits
+    y_noisy, _ = flip_labels(y[:600], noise_rate=0.3, random_state=0)
+    params = dict(**{**SMALL, "epochs": 2}, forget_rate="estimate", n_gradual_epochs=1)
+    fits = [
+        CoTeachingClassifier(**params, random_state=seed).fit(X[:600], y_noisy)
+        for seed in (7, 7, 8)
+    ]
+    for clf, seed in zip(fits, (7, 7, 8)):
+        expected = estimate_noise(X[:600], y_noisy, random_state=seed)
+        assert clf.forget_rate_ == float(np.clip(expected.flip_rate, 0, 0.9))
+        np.testing.assert_array_equal(
+            clf.noise_estimate_.transition_matrix, expected.transition_matrix
+        )
+        assert clf.keep_rate_ == [1.0, 1.0 - clf.forget_rate_]
+    assert abs(fits[0].forget_rate_ - 0.3) < 0.05
+    # The same seed repeats the estimate and the networks.
+    assert fits[0].forget_rate_ == fits[1].forget_rate_
+    np.testing.assert_array_equal(
+        fits[0].predict_proba(X[600:700]), fits[1].predict_proba(X[600:700])
+    )
+    # Clones unfitted, pickles fitted.
+    assert clone(fits[0]).get_params()["forget_rate"] == "estimate"
+    restored = pickle.loads(pickle.dumps(fits[0]))
+    assert restored.forget_rate_ == fits[0].forget_rate_
+    np.testing.assert_array_equal(
+        restored.predict_proba(X[600:650]), fits[0].predict_proba(X[600:650])
+    )
+    # A float rate: no estimate.
+    given = CoTeachingClassifier(**{**SMALL, "epochs": 1}, forget_rate=0.25, random_state=0)
+    given.fit(X[:200], y[:200])
+    assert (given.forget_rate_, given.noise_estimate_) == (0.25, None)
+
+
+def test_estimated_forget_rate_is_clipped(digits, monkeypatch):
+    from sklearn.utils import Bunch
+
+    import skmislabel.coteaching
+
+    monkeypatch.setattr(
+        skmislabel.coteaching, "estimate_for", lambda *args, **kwargs: Bunch(flip_rate=0.97)
+    )
+    X, y = digits
+    clf = CoTeachingClassifier(**{**SMALL, "epochs": 1}, forget_rate="estimate", random_state=0)
+    assert clf.fit(X[:100], y[:100]).forget_rate_ == 0.9
+    assert clf.noise_estimate_.flip_rate == 0.97
+
+
+def test_estimate_with_anchors_and_a_model_and_partial_fit_estimates_once(digits, monkeypatch):
+    from sklearn.linear_model import LogisticRegression
+
+    import skmislabel.coteaching
+    from skmislabel.noise import estimate_noise
+
+    calls = []
+    estimate_for = skmislabel.coteaching.estimate_for
+
+    def counting(*args, **kwargs):
+        calls.append(kwargs["method"])
+        return estimate_for(*args, **kwargs)
+
+    monkeypatch.setattr(skmislabel.coteaching, "estimate_for", counting)
+    X, y = digits
+    y_noisy, _ = flip_labels(y[:300], noise_rate=0.2, random_state=0)
+    model = LogisticRegression(max_iter=100)
+    clf = CoTeachingClassifier(
+        **SMALL,
+        forget_rate="estimate",
+        estimation_method="anchors",
+        noise_estimator=model,
+        random_state=1,
+    )
+    for _ in range(3):
+        clf.partial_fit(X[:300], y_noisy)
+    assert calls == ["anchors"]
+    expected = estimate_noise(X[:300], y_noisy, model, method="anchors", random_state=1)
+    assert clf.forget_rate_ == float(np.clip(expected.flip_rate, 0, 0.9))
+
+
+def test_confident_joint_without_cleanlab_fails_before_any_work(digits, monkeypatch):
+    import skmislabel._remedy_estimation
+    import skmislabel.coteaching
+
+    monkeypatch.setitem(sys.modules, "cleanlab", None)
+    monkeypatch.setitem(sys.modules, "cleanlab.count", None)
+    monkeypatch.setattr(skmislabel._remedy_estimation, "estimate_noise", None)
+    monkeypatch.setattr(skmislabel.coteaching, "_NetworkPair", None)
+    X, y = digits
+    clf = CoTeachingClassifier(forget_rate="estimate", estimation_method="confident_joint")
+    with pytest.raises(ImportError, match=r"estimation_method='confident_joint' needs cleanlab"):
+        clf.fit(X[:50], y[:50])
 
 
 def test_bad_input(digits):
@@ -147,7 +254,9 @@ SMALL_COTEACHING = CoTeachingClassifier(
 )
 
 
-@parametrize_with_checks([SMALL_COTEACHING])
+@parametrize_with_checks(
+    [SMALL_COTEACHING, clone(SMALL_COTEACHING).set_params(forget_rate="estimate")]
+)
 def test_sklearn_estimator_checks(estimator, check):
     check(estimator)
 
