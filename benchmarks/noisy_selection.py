@@ -36,6 +36,7 @@ Examples::
     python benchmarks/noisy_selection.py --quick --out /tmp/noisy_selection
 """
 
+import copy
 import sys
 import time
 
@@ -92,7 +93,15 @@ def _parser():
     parser.add_argument(
         "--overwrite", action="store_true", help="replace the results already in OUT"
     )
-    parser.add_argument("--seed", type=int, default=0, help="noise, folds and network seed")
+    parser.add_argument(
+        "--seed", type=int, default=0, help="noise, folds and network seed of the first repeat"
+    )
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        default=1,
+        help="repeats, each with the next seed: new noise, folds and networks (default 1)",
+    )
     parser.add_argument("--n-jobs", type=int, help="fits in parallel (default: up to 2)")
     parser.add_argument(
         "--verbose", action="store_true", help="show TensorFlow's start-up and C++ logs"
@@ -122,7 +131,9 @@ def _parse(argv):
         parser.error("--noise must not repeat a type and rate")
     args.noise = conditions
     args.backend, args.scheduler = "loky", None
-    harness.check_arguments(parser, args, at_least_one=("n_train", "epochs", "batch_size"))
+    harness.check_arguments(
+        parser, args, at_least_one=("n_train", "epochs", "batch_size", "repeats")
+    )
     if args.folds < 2:
         parser.error(f"--folds must be at least 2; got {args.folds}")
     if args.n_jobs is None:
@@ -232,6 +243,7 @@ def select(noise_type, rate, args, X, y, X_test, y_test):
     summary = {
         "noise_type": noise_type,
         "noise_rate": rate,
+        "seed": args.seed,
         "flip_rate": float(np.mean(y_noisy != y)),
         "estimated_flip_rate": float(estimate.flip_rate),
         "transition_matrix_error": float(np.abs(estimated_T - true_T).sum() / np.abs(true_T).sum()),
@@ -252,7 +264,16 @@ def run(args):
         results.rewrite([])
         settings = {
             key: getattr(args, key)
-            for key in ("dataset", "n_train", "epochs", "batch_size", "folds", "seed", "n_jobs")
+            for key in (
+                "dataset",
+                "n_train",
+                "epochs",
+                "batch_size",
+                "folds",
+                "seed",
+                "repeats",
+                "n_jobs",
+            )
         }
         settings.update(
             noise=[list(condition) for condition in args.noise],
@@ -267,15 +288,49 @@ def run(args):
             harness.recorded(report, results.path),
             harness.parallel_backend(args, tensorflow=True),
         ):
-            for noise_type, rate in args.noise:
-                rows, summary = select(noise_type, rate, args, *data)
-                results.append(rows)
-                summaries.append(summary)
-                _print(rows, summary)
-                report.write("running", selections=summaries)
-        report.write("complete", selections=summaries)
+            for repeat in range(args.repeats):
+                for noise_type, rate in args.noise:
+                    repeat_args = copy.copy(args)
+                    repeat_args.seed = args.seed + repeat
+                    rows, summary = select(noise_type, rate, repeat_args, *data)
+                    results.append(rows)
+                    summaries.append(summary)
+                    _print(rows, summary)
+                    report.write("running", selections=summaries)
+        report.write("complete", selections=summaries, overall=_overall(summaries))
+        for entry in report.fields["overall"]:
+            print(
+                f"{entry['noise_type']} {entry['noise_rate']:g}, {entry['scorer']}: picked the "
+                f"clean-best in {entry['n_picked_clean_best']} of {entry['n_repeats']}, mean "
+                f"regret {entry['mean_regret']:.4f}"
+            )
         print(f"\nwall time {report.fields['wall_time_seconds']:.0f} s; wrote {results.path}")
     return harness.EXIT_OK
+
+
+def _overall(summaries):
+    """Per noise and scorer, over the repeats: how often the pick was the
+    clean-best candidate, and the mean regret."""
+    overall = []
+    for noise_type, rate in dict.fromkeys((s["noise_type"], s["noise_rate"]) for s in summaries):
+        of_noise = [
+            s for s in summaries if (s["noise_type"], s["noise_rate"]) == (noise_type, rate)
+        ]
+        for scorer in SCORERS:
+            picks = [s["picks"][scorer] for s in of_noise]
+            overall.append(
+                {
+                    "noise_type": noise_type,
+                    "noise_rate": rate,
+                    "scorer": scorer,
+                    "n_repeats": len(picks),
+                    "n_picked_clean_best": sum(
+                        pick["picked"] == s["clean_best"] for pick, s in zip(picks, of_noise)
+                    ),
+                    "mean_regret": float(np.mean([pick["regret"] for pick in picks])),
+                }
+            )
+    return overall
 
 
 def _print(rows, summary):

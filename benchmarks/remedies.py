@@ -648,7 +648,9 @@ def summarize(frame):
         row["best_epoch"] = [value["best_epoch"] for value in values]
         for name in ESTIMATE_COLUMNS:
             numbers = np.array([value[name] for value in values], dtype=float)
-            if not np.isnan(numbers).all():
+            if name == "n_iter" and not np.isnan(numbers).any():
+                row[name] = [int(number) for number in numbers]  # as best_epoch: per fit
+            elif name != "n_iter" and not np.isnan(numbers).all():
                 row[name] = float(np.nanmean(numbers))
         if method in ORACLE_METHODS:
             row["note"] = "oracle: given the true T or noise rate"

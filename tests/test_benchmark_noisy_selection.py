@@ -68,6 +68,7 @@ def test_a_small_run_scores_every_candidate_and_says_what_each_scorer_picked(ben
         (["--folds", "1"], "--folds must be at least 2"),
         (["--epochs", "0"], "--epochs must be at least 1"),
         (["--out", ""], "--out must name a folder"),
+        (["--repeats", "0"], "--repeats must be at least 1"),
     ],
 )
 def test_bad_arguments_exit_2_and_write_nothing(benchmark, tmp_path, capsys, argv, message):
@@ -82,3 +83,26 @@ def test_a_training_set_that_leaves_no_test_images_is_refused(benchmark, tmp_pat
     assert _status(benchmark.main, ["--quick", "--n-train", "5000", "--out", str(out)]) == 2
     assert "--n-train" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_overall_counts_the_right_picks_and_averages_the_regret_per_noise(benchmark):
+    def summary(noise, clean_best, picked, regret):
+        picks = dict.fromkeys(benchmark.SCORERS, {"picked": clean_best, "regret": 0.0})
+        picks["noisy_accuracy"] = {"picked": picked, "regret": regret}
+        return {"noise_type": noise, "noise_rate": 0.5, "clean_best": clean_best, "picks": picks}
+
+    summaries = [
+        summary("symmetric", "gce", "gce", 0.0),
+        summary("pairflip", "forward", "sce", 0.25),
+        summary("symmetric", "sce", "gce", 0.01),
+    ]
+    overall = {
+        (entry["noise_type"], entry["scorer"]): entry for entry in benchmark._overall(summaries)
+    }
+    assert len(overall) == 2 * len(benchmark.SCORERS)
+    symmetric = overall["symmetric", "noisy_accuracy"]
+    assert (symmetric["n_repeats"], symmetric["n_picked_clean_best"]) == (2, 1)
+    assert symmetric["mean_regret"] == pytest.approx(0.005)
+    pairflip = overall["pairflip", "noisy_accuracy"]
+    assert (pairflip["n_picked_clean_best"], pairflip["mean_regret"]) == (0, 0.25)
+    assert overall["pairflip", "noise_aware_estimated_T"]["n_picked_clean_best"] == 1

@@ -105,7 +105,7 @@ def test_a_run_writes_every_epoch_the_table_the_figure_and_the_json(small_run):
     assert table["forward_hoc"]["transition_matrix_error"] == pytest.approx(
         last.loc["forward_hoc", "transition_matrix_error"]
     )
-    assert table["cross_entropy_early_stopped"]["n_iter"] == stopped["n_iter"]
+    assert table["cross_entropy_early_stopped"]["n_iter"] == [stopped["n_iter"]]
     errors = {error["method"]: error for error in report["transition_matrix_errors"]}
     assert set(errors) == {"forward_hoc", "coteaching_estimated"}
     assert (folder / "remedies.png").read_bytes()[:4] == b"\x89PNG"

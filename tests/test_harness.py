@@ -65,6 +65,13 @@ def _stand_in(method, task, args, transition_matrix):
             self.forget_rate_ = 0.0
             return self
 
+        def fit(self, X, y, sample_weight=None):
+            # As an early-stopped network: the weights of its second epoch.
+            super().fit(X, y, sample_weight=sample_weight)
+            self.validation_scores_, self.best_validation_score_ = [0.5, 0.75], 0.75
+            self.n_iter_ = 2
+            return self
+
     return EstimatingSGD(loss="log_loss", random_state=task["model_seed"])
 
 
@@ -657,3 +664,25 @@ def test_remedies_refuses_bad_methods_before_writing(remedies, tmp_path, capsys,
     assert message in capsys.readouterr().err
     assert (tmp_path / "remedies.csv").read_text() == "kept as it is\n"
     assert sorted(path.name for path in tmp_path.iterdir()) == ["remedies.csv"]
+
+
+def test_remedies_early_stopped_fit_is_one_row_and_a_bad_one_runs_again(remedies, tmp_path, capsys):
+    args = ["--quick", "--methods", "cross_entropy_early_stopped", "--symmetric", "0.4"]
+    args += ["--pairflip", "--epochs", "2", "--n-jobs", "1", "--out", str(tmp_path)]
+    assert remedies.main(args) == 0
+    frame = pd.read_csv(tmp_path / "remedies.csv")
+    assert len(frame) == 1
+    assert (frame["epoch"].iloc[0], frame["n_iter"].iloc[0]) == (2, 2)
+    assert frame["best_validation_score"].iloc[0] == 0.75
+    assert remedies.main([*args, "--resume"]) == 0
+    assert "1 fits (1 already done)" in capsys.readouterr().out
+    # A row past its own n_iter, or trained longer than --epochs, is not a
+    # fit of this run: it runs again.
+    for column, value in (("epoch", "3"), ("n_iter", "3")):
+        _edit(tmp_path / "remedies.csv", 2, column, value)
+        assert remedies.main([*args, "--resume"]) == 0
+        assert "(0 already done, 1 torn or failed run again)" in capsys.readouterr().out
+        rerun = pd.read_csv(tmp_path / "remedies.csv")
+        pd.testing.assert_frame_equal(
+            rerun.drop(columns="fit_time"), frame.drop(columns="fit_time")
+        )
