@@ -17,10 +17,11 @@ noise 20%, 45%, 2 repeats, with every method:
 - the oracle-free rows, which see the noisy labels only:
   ``forward_hoc``, ``forward_confident_joint`` and ``forward_anchors``
   (``loss__transition_matrix="estimate"`` with that
-  ``loss__estimation_method``; the anchors and the confident joint on the
+  ``loss__estimation_method``; HOC trains no model; the confident joint
+  uses the library's default model, 5-NN out of fold; the anchors the
   out-of-fold probabilities of a logistic regression on 50 PCA components,
-  the model that measured better for the anchors in the user guide's
-  noise_estimation page; HOC trains no model); ``coteaching_estimated``
+  the model that measured better for them in the user guide's
+  noise_estimation page); ``coteaching_estimated``
   (``forget_rate="estimate"``, HOC); ``cross_entropy_early_stopped``
   (``early_stopping=True``: 10% of the noisy labels held out, stratified,
   stop after 5 epochs without a better held-out accuracy, at most
