@@ -773,7 +773,8 @@ def _plot(table, frame, folder):
         ax.set_title(f"{noise_type} {rate:.0%}")
         ax.set_xlabel("Test accuracy")
         ax.grid(axis="x", alpha=0.3)
-    axes[0, 0].set_yticks(positions, methods)
+    labels = [f"{method} (retired)" if method in RETIRED_METHODS else method for method in methods]
+    axes[0, 0].set_yticks(positions, labels)
     axes[0, 0].invert_yaxis()
     axes[0, -1].legend(loc="lower left", fontsize=8)
     figure.suptitle(
