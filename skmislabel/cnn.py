@@ -591,11 +591,16 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
         )
         parameters["transition_matrix"] = np.eye(2)
         self._make_loss(parameters)
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None."
+            )
         n_classes = len(np.unique(validate_images(self, None, y, reset=False)[1]))
         if n_classes < 2:
             raise ValueError(
                 f"loss__transition_matrix='estimate' estimates how the labels of each class "
-                f"flip to the others, which needs at least 2 classes in y; got {n_classes}."
+                f"flip to the others, which needs at least 2 classes in y; y has "
+                f"{n_classes} class."
             )
         estimate = estimate_for(
             X,
