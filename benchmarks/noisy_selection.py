@@ -32,7 +32,7 @@ minutes on two loaded cores with the defaults).
 
 Examples::
 
-    python benchmarks/noisy_selection.py --out docs/images --overwrite
+    python benchmarks/noisy_selection.py --repeats 3 --out docs/images --overwrite
     python benchmarks/noisy_selection.py --quick --out /tmp/noisy_selection
 """
 
