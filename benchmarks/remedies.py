@@ -941,6 +941,8 @@ def _sweep(args, folder, results, report, done, dropped):
         if len(frame)
         else 0.0,
         n_fits_total=len(all_tasks),
+        # The table's: every complete fit of the CSV, kept ones included.
+        n_fits_summarised=len({_task_key(row) for row in good}),
         n_fits_run=len(tasks),
         n_fits_reused=len(all_tasks) - len(tasks),
         n_fits_failed=len(failures),

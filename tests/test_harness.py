@@ -646,6 +646,7 @@ def test_remedies_resume_with_some_methods_keeps_every_old_row_and_says_what_the
     assert "retired forward_estimated" in errors["cross_entropy"]["estimate"]
     assert errors["forward_hoc"]["relative_l1_error"] == pytest.approx(0.8, abs=1e-3)
     assert set(report["retired_methods"]) == {"forward_estimated"}
+    assert (report["n_fits_total"], report["n_fits_summarised"]) == (1, 4)
     # Resumed again with every method of the CSV: nothing left to run.
     methods = ["--methods", "gce", "cross_entropy", "forward_hoc"]
     assert remedies.main([*args, *methods, *out, "--resume"]) == 0
