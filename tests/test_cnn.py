@@ -889,3 +889,25 @@ def test_the_loss_is_built_once_per_network(digits, monkeypatch):
     clf = CNNClassifier(**{**SMALL, "epochs": 1}, loss="gce", random_state=0).fit(X[:64], y[:64])
     assert len(calls) == 1
     assert clf.model_.loss.q == 0.7
+
+
+def test_memorization_curve_of_an_estimated_t_estimates_once(digits, monkeypatch):
+    # memorization_curve trains epoch by epoch with partial_fit: the estimate
+    # is made on the first call, from all of X, and kept.
+    import skmislabel.cnn
+    from skmislabel.model_selection import memorization_curve
+
+    calls = []
+    estimate_for = skmislabel.cnn.estimate_for
+
+    def counting(X, *args, **kwargs):
+        calls.append(len(X))
+        return estimate_for(X, *args, **kwargs)
+
+    monkeypatch.setattr(skmislabel.cnn, "estimate_for", counting)
+    X, y = digits
+    y_noisy, _ = flip_labels(y[:300], noise_rate=0.3, random_state=0)
+    clf = CNNClassifier(**SMALL, loss="forward", loss__transition_matrix="estimate", random_state=0)
+    curve = memorization_curve(clf, X[:300], y_noisy, y[:300], epochs=2)
+    assert calls == [300]
+    assert len(curve.epochs) == 2
