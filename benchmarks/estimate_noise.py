@@ -26,22 +26,24 @@ the noisy ones with the true ``T`` and with every estimate (means over the
 folds, ``noise_aware.csv`` and the JSON's ``noise_aware``).
 
 It prints the mean and standard deviation over seeds and writes
-``estimate_noise.csv`` (one row per estimate) and ``estimate_noise.json``
-(the summary, settings, versions, CPU and wall time; strict JSON) to
-``--out``, which must be a folder (created if missing). Runs with one
-thread of work (``n_jobs=1``); about 4 minutes on MNIST with two seeds.
+``estimate_noise.csv`` (one row per estimate, appended as each is done) and
+``estimate_noise.json`` (the summary; settings, versions, CPU and wall time
+in the harness's report schema, strict JSON) to ``--out``, a folder
+(created if missing), under the rules of ``benchmarks/_harness.py``: one run
+at a time holds the folder's lock, existing results are replaced only with
+``--overwrite``, files are written atomically and never through a link.
+Exit status 0, 1 (a failure), 2 (bad arguments or files; nothing written),
+130 (interrupted; the rows done are in the CSV). Runs with one thread of
+work (``n_jobs=1``); about 4 minutes on MNIST with two seeds.
 """
 
-import argparse
-import csv
-import json
 import math
-import os
-import platform
 import sys
 import time
 from pathlib import Path
 
+import _data
+import _harness as harness
 import numpy as np
 
 NOISES = (
@@ -67,15 +69,15 @@ COLUMNS = (
 )
 
 
+CSV, JSON, NOISE_AWARE_CSV = "estimate_noise.csv", "estimate_noise.json", "noise_aware.csv"
+
+
 def _load(dataset):
+    """All of digits, or the lesson's 15,000 MNIST training images."""
     if dataset == "digits":
-        from sklearn.datasets import load_digits
-
-        X, y = load_digits(return_X_y=True)
-        return X / 16, y
-    from skmislabel.datasets import load_mnist
-
-    return load_mnist(subset="train", return_X_y=True)
+        return _data.digits()
+    X, y, train, _ = _data.lesson_mnist()
+    return X[train], y[train]
 
 
 def _estimator(name):
@@ -83,14 +85,7 @@ def _estimator(name):
 
     if name == "knn":
         return KNeighborsClassifier(n_neighbors=5)
-    from sklearn.decomposition import PCA
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
-
-    return make_pipeline(
-        PCA(n_components=50, random_state=0), StandardScaler(), LogisticRegression(max_iter=300)
-    )
+    return _data.noise_estimation_model()
 
 
 NOISE_AWARE_COLUMNS = (
@@ -140,21 +135,12 @@ def _relative_error(estimate, truth):
     return float(np.abs(estimate - truth).sum() / np.abs(truth).sum())
 
 
-def _cpu_model():
-    """The CPU's model name (Linux), else what platform knows."""
-    try:
-        with open("/proc/cpuinfo") as handle:
-            for line in handle:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def _parse(argv):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = harness.new_parser(__doc__)
     parser.add_argument("--out", required=True, help="folder for the CSV and JSON")
+    parser.add_argument(
+        "--overwrite", action="store_true", help="replace the results already in OUT"
+    )
     parser.add_argument("--dataset", choices=("mnist", "digits"), default="mnist")
     parser.add_argument("--seeds", type=int, default=2)
     parser.add_argument("--estimators", nargs="+", choices=ESTIMATORS, default=list(ESTIMATORS))
@@ -172,6 +158,7 @@ def _parse(argv):
         "with the true T and every estimate (noise_aware.csv)",
     )
     args = parser.parse_args(argv)
+    args.command = " ".join(["python benchmarks/estimate_noise.py", *(argv or sys.argv[1:])])
     noises = []
     for text in args.noises:
         noise_type, _, rate = text.partition(":")
@@ -179,14 +166,22 @@ def _parse(argv):
             noise_rate = float(rate)
         except ValueError:
             parser.error(f"--noises takes noise_type:noise_rate pairs; got {text!r}")
+        if noise_type not in harness.NOISE_TYPES:
+            parser.error(
+                f"--noises: invalid type {noise_type!r} in {text!r} (choose from "
+                f"{harness.NOISE_TYPES})"
+            )
         if not 0 <= noise_rate <= 1:
             parser.error(f"--noises rates must be in [0, 1]; got {text!r}")
         noises.append((noise_type, noise_rate))
+    if len(set(noises)) != len(noises):
+        parser.error(f"--noises must not repeat a noise; got {args.noises}")
     args.noises = noises
     if not args.out.strip():
         parser.error("--out must name a folder, not ''")
-    if Path(args.out).exists() and not Path(args.out).is_dir():
-        parser.error(f"--out must be a folder; {args.out!r} is a file")
+    args.out = Path(args.out)
+    if args.out.exists() and not args.out.is_dir():
+        parser.error(f"--out must be a folder; {str(args.out)!r} is a file")
     if args.seeds < 1:
         parser.error(f"--seeds must be >= 1; got {args.seeds}")
     return args
@@ -211,11 +206,7 @@ def _summary(rows):
     ]
 
 
-def main(argv=None):
-    args = _parse(argv)
-    import sklearn
-
-    import skmislabel
+def run(args):
     from skmislabel import LabelNoiseInjector
     from skmislabel.noise import estimate_noise
 
@@ -225,127 +216,124 @@ def main(argv=None):
         cleanlab_version = cleanlab.__version__
     except ImportError:
         cleanlab_version = None
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
     X, y = _load(args.dataset)
-    started = time.perf_counter()
-    rows = []
-    # Rows are written as they come: an interrupted run keeps what it did.
-    handle = open(out / "estimate_noise.csv", "w", newline="")
-    writer = csv.DictWriter(handle, fieldnames=COLUMNS)
-    writer.writeheader()
-    aware_rows = []
-    if args.noise_aware:
-        aware_handle = open(out / "noise_aware.csv", "w", newline="")
-        aware_writer = csv.DictWriter(aware_handle, fieldnames=NOISE_AWARE_COLUMNS)
-        aware_writer.writeheader()
-    for noise_type, noise_rate in args.noises:
-        for seed in range(args.seeds):
-            injector = LabelNoiseInjector(
-                noise_type=noise_type, noise_rate=noise_rate, random_state=seed
+    files = (CSV, JSON, NOISE_AWARE_CSV)
+    with harness.OutputFolder(
+        args.out, "estimate_noise", files, overwrite=args.overwrite, resumable=False
+    ) as folder:
+        # Rows are appended as they come: an interrupted run keeps what it did.
+        results = harness.ResultsCsv(folder, CSV, COLUMNS, dict.fromkeys(COLUMNS, harness.text))
+        results.rewrite([])
+        aware_results = None
+        if args.noise_aware:
+            aware_results = harness.ResultsCsv(
+                folder,
+                NOISE_AWARE_CSV,
+                NOISE_AWARE_COLUMNS,
+                dict.fromkeys(NOISE_AWARE_COLUMNS, harness.text),
             )
-            _, y_noisy = injector.fit_resample(X, y)
-            truth = injector.transition_matrix_
-            true_flip_rate = float(np.mean(y_noisy != y))
-            runs = [(method, "none") for method in ("identity", "hoc") if method in args.methods]
-            for name in args.estimators:
-                for method in ("confident_joint", "anchors"):
-                    if method in args.methods and (
-                        method != "confident_joint" or cleanlab_version is not None
-                    ):
-                        runs.append((method, name))
-            matrices = {"true": truth}
-            for method, estimator_name in runs:
-                tick = time.perf_counter()
-                if method == "identity":
-                    estimate, flip_rate = np.eye(truth.shape[0]), 0.0
-                else:
-                    result = estimate_noise(
-                        X,
-                        y_noisy,
-                        None if estimator_name == "none" else _estimator(estimator_name),
-                        method=method,
-                        n_jobs=1,
-                        random_state=seed,
-                    )
-                    estimate, flip_rate = result.transition_matrix, result.flip_rate
-                matrices[f"{method}:{estimator_name}"] = estimate
-                rows.append(
-                    {
-                        "noise_type": noise_type,
-                        "noise_rate": noise_rate,
-                        "seed": seed,
-                        "method": method,
-                        "estimator": estimator_name,
-                        "error": _relative_error(estimate, truth),
-                        "flip_rate": flip_rate,
-                        "true_flip_rate": true_flip_rate,
-                        # The out-of-fold probabilities are cached: the
-                        # second method on the same model costs no fit.
-                        "seconds": time.perf_counter() - tick,
-                    }
-                )
-                writer.writerow(rows[-1])
-                handle.flush()
-                print(
-                    f"{noise_type} {noise_rate} seed {seed} {method} {estimator_name}: "
-                    f"{rows[-1]['error']:.3f} ({rows[-1]['seconds']:.1f} s)",
-                    flush=True,
-                )
-            if args.noise_aware:
-                for row in _noise_aware_rows(X, y, y_noisy, matrices, seed):
-                    row.update(noise_type=noise_type, noise_rate=noise_rate, seed=seed)
-                    aware_rows.append(row)
-                    aware_writer.writerow(row)
-                    aware_handle.flush()
-                    print(
-                        f"  noise-aware with {row['transition_matrix']}: "
-                        f"{row['noise_aware_accuracy']:.4f} (clean {row['clean_accuracy']:.4f}, "
-                        f"noisy {row['noisy_accuracy']:.4f})",
-                        flush=True,
-                    )
-    handle.close()
-    if args.noise_aware:
-        aware_handle.close()
-    wall_time = time.perf_counter() - started
-    summary = _summary(rows)
-    report = {
-        "command": "python benchmarks/estimate_noise.py "
-        + " ".join(sys.argv[1:] if argv is None else argv),
-        "settings": {
-            "dataset": args.dataset,
-            "n_samples": int(X.shape[0]),
-            "seeds": args.seeds,
-            "estimators": args.estimators,
-            "methods": args.methods,
-            "noises": [list(noise) for noise in args.noises],
-            "cv": 5,
-            "n_jobs": 1,
-            "error": "sum |T_hat - T| / sum |T|, T the injector's realised transition_matrix_",
-        },
-        "versions": {
-            "python": platform.python_version(),
-            "numpy": np.__version__,
-            "scikit-learn": sklearn.__version__,
-            "skmislabel": getattr(skmislabel, "__version__", None),
-            "cleanlab": cleanlab_version,
-        },
-        "cpu": {"processor": _cpu_model(), "count": os.cpu_count()},
-        "wall_time_seconds": wall_time,
-        "summary": summary,
-        "noise_aware": [
+            aware_results.rewrite([])
+        else:  # an earlier run's, which these results would seem to go with
+            folder.remove(NOISE_AWARE_CSV)
+        report = harness.Report(
+            folder,
+            JSON,
+            "estimate_noise",
             {
-                key: (None if isinstance(value, float) and math.isnan(value) else value)
-                for key, value in row.items()
-            }
-            for row in aware_rows
-        ],
-    }
-    text = json.dumps(report, indent=2, allow_nan=False)
-    (out / "estimate_noise.json").write_text(text + "\n")
-    _print_table(summary, args.noises)
-    print(f"wall time {wall_time:.0f} s; wrote {out / 'estimate_noise.csv'} and .json")
-    return 0
+                "dataset": args.dataset,
+                "n_samples": int(X.shape[0]),
+                "seeds": args.seeds,
+                "estimators": args.estimators,
+                "methods": args.methods,
+                "noises": [list(noise) for noise in args.noises],
+                "noise_aware": args.noise_aware,
+                "cv": 5,
+                "n_jobs": 1,
+                "error": "sum |T_hat - T| / sum |T|, T the injector's realised transition_matrix_",
+            },
+        )
+        report.fields["versions"]["cleanlab"] = cleanlab_version
+        report.fields["command"] = args.command
+        report.write("running")
+        rows, aware_rows = [], []
+        with harness.recorded(report, results.path):
+            for noise_type, noise_rate in args.noises:
+                for seed in range(args.seeds):
+                    injector = LabelNoiseInjector(
+                        noise_type=noise_type, noise_rate=noise_rate, random_state=seed
+                    )
+                    _, y_noisy = injector.fit_resample(X, y)
+                    truth = injector.transition_matrix_
+                    true_flip_rate = float(np.mean(y_noisy != y))
+                    runs = [
+                        (method, "none") for method in ("identity", "hoc") if method in args.methods
+                    ]
+                    for name in args.estimators:
+                        for method in ("confident_joint", "anchors"):
+                            if method in args.methods and (
+                                method != "confident_joint" or cleanlab_version is not None
+                            ):
+                                runs.append((method, name))
+                    matrices = {"true": truth}
+                    for method, estimator_name in runs:
+                        tick = time.perf_counter()
+                        if method == "identity":
+                            estimate, flip_rate = np.eye(truth.shape[0]), 0.0
+                        else:
+                            result = estimate_noise(
+                                X,
+                                y_noisy,
+                                None if estimator_name == "none" else _estimator(estimator_name),
+                                method=method,
+                                n_jobs=1,
+                                random_state=seed,
+                            )
+                            estimate, flip_rate = result.transition_matrix, result.flip_rate
+                        matrices[f"{method}:{estimator_name}"] = estimate
+                        rows.append(
+                            {
+                                "noise_type": noise_type,
+                                "noise_rate": noise_rate,
+                                "seed": seed,
+                                "method": method,
+                                "estimator": estimator_name,
+                                "error": _relative_error(estimate, truth),
+                                "flip_rate": flip_rate,
+                                "true_flip_rate": true_flip_rate,
+                                # The out-of-fold probabilities are cached: the
+                                # second method on the same model costs no fit.
+                                "seconds": time.perf_counter() - tick,
+                            }
+                        )
+                        results.append(rows[-1:])
+                        print(
+                            f"{noise_type} {noise_rate} seed {seed} {method} {estimator_name}: "
+                            f"{rows[-1]['error']:.3f} ({rows[-1]['seconds']:.1f} s)",
+                            flush=True,
+                        )
+                    if args.noise_aware:
+                        for row in _noise_aware_rows(X, y, y_noisy, matrices, seed):
+                            row.update(noise_type=noise_type, noise_rate=noise_rate, seed=seed)
+                            aware_rows.append(row)
+                            aware_results.append([row])
+                            print(
+                                f"  noise-aware with {row['transition_matrix']}: "
+                                f"{row['noise_aware_accuracy']:.4f} (clean "
+                                f"{row['clean_accuracy']:.4f}, noisy {row['noisy_accuracy']:.4f})",
+                                flush=True,
+                            )
+            summary = _summary(rows)
+            report.write("complete", n_estimates=len(rows), summary=summary, noise_aware=aware_rows)
+        _print_table(summary, args.noises)
+        print(
+            f"wall time {report.fields['wall_time_seconds']:.0f} s; wrote {results.path} and "
+            f"{folder.path / JSON}"
+        )
+    return harness.EXIT_OK
+
+
+def main(argv=None):
+    return harness.main(run, _parse(argv))
 
 
 def _print_table(summary, noises):

@@ -10,29 +10,53 @@ noise 20%, 45%, 2 repeats, with every method:
   ``skmislabel.losses``: ``label_smoothing``, ``bootstrap_soft``,
   ``bootstrap_hard``, ``gce``, ``sce``, ``nce_rce``, each with its paper's
   defaults (``CNNClassifier(loss=...)``);
-- ``forward`` and ``backward`` loss correction with the known ``T`` (the
-  injector's ``transition_matrix_``), and ``forward_estimated`` with ``T``
-  estimated from anchor points of the same repeat's cross-entropy network
-  after its last epoch (what ``loss__transition_matrix="estimate"`` does,
-  without training that network twice);
-- ``coteaching``: ``CoTeachingClassifier`` with ``forget_rate`` = the
-  noise rate (known here), ``n_gradual_epochs=10``.
+- the oracle rows, which are told the noise: ``forward`` and ``backward``
+  loss correction with the known ``T`` (the injector's
+  ``transition_matrix_``); ``coteaching``: ``CoTeachingClassifier`` with
+  ``forget_rate`` = the noise rate, ``n_gradual_epochs=10``;
+- the oracle-free rows, which see the noisy labels only:
+  ``forward_hoc``, ``forward_confident_joint`` and ``forward_anchors``
+  (``loss__transition_matrix="estimate"`` with that
+  ``loss__estimation_method``; HOC trains no model; the confident joint
+  uses the library's default model, 5-NN out of fold; the anchors the
+  out-of-fold probabilities of a logistic regression on 50 PCA components,
+  the model that measured better for them in the user guide's
+  noise_estimation page); ``coteaching_estimated``
+  (``forget_rate="estimate"``, HOC); ``cross_entropy_early_stopped``
+  (``early_stopping=True``: 10% of the noisy labels held out, stratified,
+  stop after 5 epochs without a better held-out accuracy, at most
+  ``--epochs``, the best epoch's weights restored). Each estimated row
+  records ``T_hat``'s error ``sum|T_hat - T| / sum|T|`` against the
+  injector's ``T`` and the estimated flip rate (Co-teaching's
+  ``forget_rate_``) against the share flipped; the early-stopped row records
+  ``n_iter_`` and ``best_validation_score_``.
+
+A method that is no longer run, ``forward_estimated`` (``T`` from anchor
+points of the same repeat's cross-entropy network after its last epoch,
+when it had memorized the flipped labels: what the library's "estimate"
+did before it estimated from the data), keeps its rows of an earlier run in
+a resumed CSV as history; they are summarised under their name and
+marked retired, never as one of the new rows.
 
 Within a repeat every method sees the same noisy labels and the same
 initial seed. Each fit is recorded after every epoch
 (``skmislabel.model_selection.memorization_curve``): test accuracy, and on
 the training set the share of flipped labels predicted as the noisy label
-(memorized) or the true one (corrected). It writes
+(memorized) or the true one (corrected). The early-stopped fit has one row:
+the model ``fit`` returns, at the epoch whose weights it restored. It writes
 
 - ``results/remedies.csv``: one row per fit and epoch, appended as each fit
-  finishes;
+  finishes; a resumed run keeps every complete row of the CSV, also those
+  of methods and noises it was not asked to run (``--method`` and
+  ``--noise`` choose what runs, not what is kept);
 - ``results/remedies.png``: last- and best-epoch test accuracy per method and
   noise; ``results/memorization.png``: cross-entropy against the best remedy
   at symmetric 50%, epoch by epoch (when that noise is in the run);
 - ``results/remedies.json``: versions, settings, the summary table, the
   estimated T's error against the true one, machine, wall time;
 
-and prints the table (mean ± std over repeats, ddof=1).
+and prints the table (mean ± std over repeats, ddof=1). The table, figure
+and JSON summarise every complete fit in the CSV, the kept ones included.
 
 Exit status: 0 on success; 2 for bad arguments or unusable files (no result
 is written then); 1 when a fit failed (its rows keep the error and no
@@ -47,6 +71,9 @@ Examples::
     python benchmarks/remedies.py --quick
     python benchmarks/remedies.py --method cross_entropy --method gce \\
         --symmetric 0.5 --pairflip 0.45 --repeats 3
+    python benchmarks/remedies.py --out docs/images --resume \\
+        --methods forward_hoc coteaching_estimated \\
+        --noise symmetric 0.5 --noise pairflip 0.45
     python benchmarks/remedies.py --quick --noise confidence 0.3 --noise borderline 0.2
     python benchmarks/remedies.py --backend dask --n-jobs 2
 """
@@ -72,11 +99,28 @@ METHODS = (
     "nce_rce",
     "forward",
     "backward",
-    "forward_estimated",
     "coteaching",
+    "forward_hoc",
+    "forward_confident_joint",
+    "forward_anchors",
+    "coteaching_estimated",
+    "cross_entropy_early_stopped",
 )
-# Methods that need the same repeat's cross-entropy network first.
-NEEDS_CROSS_ENTROPY = ("forward_estimated",)
+# Told the noise (its T or its rate): the oracle rows.
+ORACLE_METHODS = ("forward", "backward", "coteaching")
+# Forward correction with T estimated by estimate_noise's method.
+FORWARD_ESTIMATED = {
+    "forward_hoc": "hoc",
+    "forward_confident_joint": "confident_joint",
+    "forward_anchors": "anchors",
+}
+EARLY_STOPPING = {"early_stopping": True, "validation_fraction": 0.1, "n_iter_no_change": 5}
+# No longer run; their rows in a resumed CSV are history, summarised as such.
+RETIRED_METHODS = {
+    "forward_estimated": "retired: forward correction with T from anchor points of the same "
+    "repeat's cross-entropy network after its last epoch (it had memorized the flipped "
+    "labels); not the estimate the forward_* rows use",
+}
 DEFAULTS = {"dataset": "mnist", "repeats": 2, "epochs": 20}
 QUICK_DEFAULTS = {"dataset": "digits", "repeats": 1, "epochs": 3}
 # The noise when no --symmetric, --pairflip or --noise is given.
@@ -99,13 +143,27 @@ COLUMNS = (
     "settings",
     "estimated_transition_matrix",
     "error",
+    "transition_matrix_error",
+    "estimated_flip_rate",
+    "true_flip_rate",
+    "n_iter",
+    "best_validation_score",
 )
+# Added after the run on record: absent from an older CSV's header.
+ORACLE_FREE_COLUMNS = COLUMNS[-5:]
 TASK_COLUMNS = ("method", "noise_type", "noise_rate", "repeat")
 # Memorization is measured after every epoch on this many training images
 # (the same random ones at every epoch): predicting all 15,000 would add
 # about half an epoch's time per epoch.
 MEASURED_TRAINING_SAMPLES = 3000
 FLOAT_COLUMNS = ("noise_rate", "test_accuracy", "memorized", "corrected", "clean_accuracy")
+ESTIMATE_COLUMNS = (
+    "transition_matrix_error",
+    "estimated_flip_rate",
+    "true_flip_rate",
+    "n_iter",
+    "best_validation_score",
+)
 SCORE_COLUMNS = ("test_accuracy", "memorized", "corrected", "clean_accuracy")
 CSV, JSON = "remedies.csv", "remedies.json"
 PNG, MEMORIZATION_PNG = "remedies.png", "memorization.png"
@@ -115,11 +173,13 @@ def _parser():
     parser = harness.new_parser(__doc__)
     parser.add_argument(
         "--method",
+        "--methods",
         dest="methods",
-        action="append",
-        choices=METHODS,
-        help="repeat to choose (default: all); cross_entropy is always run when "
-        "forward_estimated is",
+        action="extend",
+        nargs="+",
+        metavar="METHOD",
+        help=f"the methods to run (default: all): {', '.join(METHODS)}. With --resume, "
+        "the CSV's rows of other methods are kept",
     )
     parser.add_argument(
         "--symmetric",
@@ -163,11 +223,17 @@ def _parse(argv):
     parser = _parser()
     args = harness.parse_with_defaults(parser, argv, DEFAULTS, QUICK_DEFAULTS)
     args.methods = list(args.methods or METHODS)
+    for method in args.methods:
+        if method in RETIRED_METHODS:
+            parser.error(
+                f"--method {method} is no longer run ({RETIRED_METHODS[method]}); its rows "
+                "in a resumed CSV are kept. The oracle-free forward rows: "
+                + ", ".join(FORWARD_ESTIMATED)
+            )
+        if method not in METHODS:
+            parser.error(f"--method: invalid choice {method!r} (choose from {METHODS})")
     if len(set(args.methods)) != len(args.methods):
         parser.error(f"--method must not repeat a value; got {args.methods}")
-    if any(method in NEEDS_CROSS_ENTROPY for method in args.methods):
-        if "cross_entropy" not in args.methods:
-            args.methods.insert(0, "cross_entropy")
     given = args.symmetric is not None or args.pairflip is not None or args.noise
     for name, rates in (QUICK_NOISE if args.quick else DEFAULT_NOISE).items():
         if getattr(args, name) is None:
@@ -293,6 +359,8 @@ def _load(dataset):
 
 
 def _estimator(method, task, args, transition_matrix):
+    """The method's estimator; ``transition_matrix`` is the true T, which only
+    the oracle rows are given."""
     from skmislabel import CNNClassifier
     from skmislabel.coteaching import CoTeachingClassifier
 
@@ -304,48 +372,132 @@ def _estimator(method, task, args, transition_matrix):
     }
     if method == "coteaching":
         return CoTeachingClassifier(forget_rate=task["noise_rate"], n_gradual_epochs=10, **common)
-    if method in ("forward", "backward", "forward_estimated"):
-        loss = "forward" if method == "forward_estimated" else method
-        return CNNClassifier(loss=loss, loss__transition_matrix=transition_matrix, **common)
+    if method == "coteaching_estimated":
+        return CoTeachingClassifier(
+            forget_rate="estimate", estimation_method="hoc", n_gradual_epochs=10, **common
+        )
+    if method in ("forward", "backward"):
+        return CNNClassifier(loss=method, loss__transition_matrix=transition_matrix, **common)
+    if method in FORWARD_ESTIMATED:
+        estimation_method = FORWARD_ESTIMATED[method]
+        return CNNClassifier(
+            loss="forward",
+            loss__transition_matrix="estimate",
+            loss__estimation_method=estimation_method,
+            # The anchors need smooth out-of-fold probabilities: the logistic
+            # regression measured better than the default 5-NN for them.
+            loss__noise_estimator=(
+                _data.noise_estimation_model() if estimation_method == "anchors" else None
+            ),
+            **common,
+        )
+    if method == "cross_entropy_early_stopped":
+        return CNNClassifier(loss="cross_entropy", epochs=args.epochs, **EARLY_STOPPING, **common)
     return CNNClassifier(loss=method, **common)
 
 
-def run_task(task, args, estimated_transition_matrix=None):
+def _relative_error(estimate, truth):
+    """``sum|T_hat - T| / sum|T|``, the field's measure of an estimated T."""
+    return float(np.abs(np.asarray(estimate) - truth).sum() / np.abs(truth).sum())
+
+
+def _early_stopped(estimator, X, y_noisy, y, X_test, y_test, random_state):
+    """The one row of an early-stopped fit: the model ``fit`` returns, at
+    the epoch whose weights it restored (the first with the best held-out
+    accuracy), measured as memorization_curve measures an epoch."""
+    from sklearn.utils import check_random_state
+
+    estimator.fit(X, y_noisy)
+    measured = np.sort(
+        check_random_state(random_state).choice(
+            len(y), size=min(MEASURED_TRAINING_SAMPLES, len(y)), replace=False
+        )
+    )
+    predicted = estimator.predict(X[measured])
+    flipped = y_noisy[measured] != y[measured]
+    n_flipped = int(np.sum(y_noisy != y))
+    scores = list(estimator.validation_scores_)
+    return {
+        "epoch": scores.index(estimator.best_validation_score_) + 1,
+        "test_accuracy": float(np.mean(estimator.predict(X_test) == y_test)),
+        "memorized": float(np.mean(predicted[flipped] == y_noisy[measured][flipped]))
+        if flipped.any()
+        else math.nan,
+        "corrected": float(np.mean(predicted[flipped] == y[measured][flipped]))
+        if flipped.any()
+        else math.nan,
+        "clean_accuracy": float(np.mean(predicted[~flipped] == y[measured][~flipped])),
+        "n_flipped": n_flipped,
+        "n_iter": int(estimator.n_iter_),
+        "best_validation_score": float(estimator.best_validation_score_),
+    }
+
+
+def _estimates(method, estimator, true_matrix, true_flip_rate):
+    """What an oracle-free fit estimated, against the truth (last row's cells)."""
+    found = {"true_flip_rate": true_flip_rate}
+    if method in FORWARD_ESTIMATED:
+        matrix, flip_rate = estimator.transition_matrix_, estimator.noise_estimate_.flip_rate
+    elif method == "coteaching_estimated":
+        matrix, flip_rate = estimator.noise_estimate_.transition_matrix, estimator.forget_rate_
+    else:
+        return {}
+    # Full precision: its rows must still sum to 1 when read back.
+    found["estimated_transition_matrix"] = json.dumps(np.asarray(matrix).tolist())
+    found["transition_matrix_error"] = _relative_error(matrix, true_matrix)
+    found["estimated_flip_rate"] = float(flip_rate)
+    return found
+
+
+def run_task(task, args):
     """Train one method on one noisy training set, epoch by epoch; the
-    task's rows (one per epoch), or one row with the error."""
+    task's rows (one per epoch; one for the early-stopped fit), or one row
+    with the error."""
     from skmislabel.model_selection import memorization_curve
-    from skmislabel.noise import estimate_transition_matrix
 
     started = time.perf_counter()
     settings = _settings(args, task["noise_type"])
     base = {**task, "settings": settings, "estimated_transition_matrix": ""}
+    last = {}
     try:
         X, y, X_test, y_test = _load(args.dataset)
         injector = harness.injector(
             task["noise_type"], args, noise_rate=task["noise_rate"], random_state=task["noise_seed"]
         )
         _, y_noisy = injector.fit_resample(X, y)
-        if task["method"] == "forward_estimated":
-            transition_matrix = np.asarray(estimated_transition_matrix)
+        estimator = _estimator(task["method"], task, args, injector.transition_matrix_)
+        if task["method"] == "cross_entropy_early_stopped":
+            measured = [
+                _early_stopped(estimator, X, y_noisy, y, X_test, y_test, task["noise_seed"])
+            ]
         else:
-            transition_matrix = injector.transition_matrix_
-        estimator = _estimator(task["method"], task, args, transition_matrix)
-        curve = memorization_curve(
-            estimator,
-            X,
-            y_noisy,
-            y,
-            X_test=X_test,
-            y_test=y_test,
-            epochs=args.epochs,
-            max_samples=min(MEASURED_TRAINING_SAMPLES, len(y)),
-            random_state=task["noise_seed"],
-        )
-        if task["method"] == "cross_entropy":
-            proba = curve.estimator.predict_proba(X)
-            # Full precision: its rows must still sum to 1 when read back.
-            base["estimated_transition_matrix"] = json.dumps(
-                estimate_transition_matrix(proba).tolist()
+            curve = memorization_curve(
+                estimator,
+                X,
+                y_noisy,
+                y,
+                X_test=X_test,
+                y_test=y_test,
+                epochs=args.epochs,
+                max_samples=min(MEASURED_TRAINING_SAMPLES, len(y)),
+                random_state=task["noise_seed"],
+            )
+            measured = [
+                {
+                    "epoch": int(epoch),
+                    "test_accuracy": float(curve.test_accuracy[index]),
+                    "memorized": float(curve.memorized[index]),
+                    "corrected": float(curve.corrected[index]),
+                    "clean_accuracy": float(curve.clean_accuracy[index]),
+                    "n_flipped": int(curve.n_flipped),
+                }
+                for index, epoch in enumerate(curve.epochs)
+            ]
+            last = _estimates(
+                task["method"],
+                curve.estimator,
+                injector.transition_matrix_,
+                float(np.mean(y_noisy != y)),
             )
     except Exception as exc:  # noqa: BLE001 - a failed fit is recorded, never a number
         return [
@@ -358,24 +510,9 @@ def run_task(task, args, estimated_transition_matrix=None):
             }
         ]
     fit_time = round(time.perf_counter() - started, 2)
-    rows = []
-    for index, epoch in enumerate(curve.epochs):
-        rows.append(
-            {
-                **base,
-                "epoch": int(epoch),
-                "test_accuracy": float(curve.test_accuracy[index]),
-                "memorized": float(curve.memorized[index]),
-                "corrected": float(curve.corrected[index]),
-                "clean_accuracy": float(curve.clean_accuracy[index]),
-                "n_flipped": int(curve.n_flipped),
-                "fit_time": fit_time,
-                "error": "",
-            }
-        )
-    # Only the last epoch's row carries the estimate.
-    for row in rows[:-1]:
-        row["estimated_transition_matrix"] = ""
+    rows = [{**base, **row, "fit_time": fit_time, "error": ""} for row in measured]
+    # Only the last epoch's row carries what was estimated.
+    rows[-1].update(last)
     return rows
 
 
@@ -416,7 +553,20 @@ PARSERS = {
     "settings": harness.text,
     "estimated_transition_matrix": _transition_matrix,
     "error": harness.text,
+    **dict.fromkeys(ESTIMATE_COLUMNS, lambda value: None if value == "" else harness.number(value)),
+    "n_iter": harness.optional_count,
 }
+
+
+def _epochs_expected(key, rows, args):
+    """The epochs a complete fit of ``key`` has: every one, or the one row
+    of an early-stopped fit (at most --epochs, within its n_iter)."""
+    if key[0] == "cross_entropy_early_stopped":
+        (row,) = rows[:1] if len(rows) == 1 else (None,)
+        if row is not None and row["n_iter"] is not None and row["n_iter"] <= args.epochs:
+            return [row["epoch"]] if 1 <= row["epoch"] <= row["n_iter"] else None
+        return None
+    return list(range(1, args.epochs + 1))
 
 
 def _complete_fits(saved, args, path):
@@ -446,7 +596,8 @@ def _complete_fits(saved, args, path):
     complete = {}
     for key, rows in by_task.items():
         rows.sort(key=lambda row: row["epoch"])
-        if [row["epoch"] for row in rows] == list(range(1, args.epochs + 1)):
+        expected = _epochs_expected(key, rows, args)
+        if expected is not None and [row["epoch"] for row in rows] == expected:
             complete[key] = rows
         else:
             failed.add(key)
@@ -461,10 +612,12 @@ def _frame(rows):
 
     frame = pd.DataFrame(rows, columns=COLUMNS)
     frame = frame[frame["error"].fillna("") == ""].copy()
-    for column in (*FLOAT_COLUMNS, "fit_time"):
+    for column in (*FLOAT_COLUMNS, "fit_time", *ESTIMATE_COLUMNS):
         # Rows read back from the CSV hold text, "nan" included (no flipped
         # label to memorize at rate 0), which to_numeric refuses.
-        frame[column] = [float(value) for value in frame[column]]
+        frame[column] = [
+            math.nan if value is None or value == "" else float(value) for value in frame[column]
+        ]
     for column in ("repeat", "epoch", "n_flipped"):
         frame[column] = pd.to_numeric(frame[column]).astype(int)
     return frame
@@ -481,6 +634,7 @@ def summarize(frame):
             "best": rows["test_accuracy"].max(),
             "best_epoch": int(rows.loc[rows["test_accuracy"].idxmax(), "epoch"]),
             "memorized": rows.loc[rows["epoch"].idxmax(), "memorized"],
+            **{column: rows.loc[rows["epoch"].idxmax(), column] for column in ESTIMATE_COLUMNS},
         },
         include_groups=False,
     )
@@ -493,10 +647,20 @@ def summarize(frame):
             row[name] = float(np.mean(numbers))
             row[f"{name}_std"] = float(np.std(numbers, ddof=1)) if len(numbers) > 1 else math.nan
         row["best_epoch"] = [value["best_epoch"] for value in values]
+        for name in ESTIMATE_COLUMNS:
+            numbers = np.array([value[name] for value in values], dtype=float)
+            if name == "n_iter" and not np.isnan(numbers).any():
+                row[name] = [int(number) for number in numbers]  # as best_epoch: per fit
+            elif name != "n_iter" and not np.isnan(numbers).all():
+                row[name] = float(np.nanmean(numbers))
+        if method in ORACLE_METHODS:
+            row["note"] = "oracle: given the true T or noise rate"
+        elif method in RETIRED_METHODS:
+            row["note"] = RETIRED_METHODS[method]
         table.append(row)
     # Methods in the order of METHODS (the baseline first), symmetric before
     # pairflip, rates ascending.
-    order = {method: index for index, method in enumerate(METHODS)}
+    order = {method: index for index, method in enumerate((*METHODS, *RETIRED_METHODS))}
     return sorted(
         table,
         key=lambda row: (
@@ -515,12 +679,14 @@ def _table_conditions(table):
 
 
 def transition_matrix_errors(rows, args):
-    """The anchor-point estimate of each cross-entropy fit against the true T
-    (the injector's): mean absolute error over entries and the largest one."""
+    """Each estimated T in ``rows`` against the true T (the injector's): the
+    relative L1 error, the mean absolute error over entries and the largest
+    one. A cross_entropy row's estimate is the retired forward_estimated's
+    (anchors of that memorized network), saved by an earlier version."""
     X, y = _load(args.dataset)[:2]
     errors = []
     for row in rows:
-        if row["method"] != "cross_entropy" or not row["estimated_transition_matrix"]:
+        if not row["estimated_transition_matrix"]:
             continue
         injector = harness.injector(
             row["noise_type"],
@@ -533,9 +699,15 @@ def transition_matrix_errors(rows, args):
         estimate = np.array(json.loads(row["estimated_transition_matrix"]))
         errors.append(
             {
+                "method": row["method"],
+                "estimate": "anchors of the memorized cross-entropy network (the retired "
+                "forward_estimated's T)"
+                if row["method"] == "cross_entropy"
+                else row["method"],
                 "noise_type": row["noise_type"],
                 "noise_rate": float(row["noise_rate"]),
                 "repeat": int(row["repeat"]),
+                "relative_l1_error": _relative_error(estimate, true),
                 "mean_abs_error": float(np.mean(np.abs(estimate - true))),
                 "max_abs_error": float(np.max(np.abs(estimate - true))),
                 "diagonal_true": float(np.mean(np.diag(true))),
@@ -549,12 +721,12 @@ def _print_table(table):
     conditions = _table_conditions(table)
     methods = list(dict.fromkeys(row["method"] for row in table))
     cells = {(row["method"], row["noise_type"], row["noise_rate"]): row for row in table}
-    header = "method".ljust(18) + "".join(
+    header = "method".ljust(28) + "".join(
         f"{noise_type[:3]} {rate:.2f} last / best".rjust(34) for noise_type, rate in conditions
     )
     print(header)
     for method in methods:
-        line = method.ljust(18)
+        line = method.ljust(28)
         for noise_type, rate in conditions:
             row = cells.get((method, noise_type, rate))
             if row is None:
@@ -601,7 +773,8 @@ def _plot(table, frame, folder):
         ax.set_title(f"{noise_type} {rate:.0%}")
         ax.set_xlabel("Test accuracy")
         ax.grid(axis="x", alpha=0.3)
-    axes[0, 0].set_yticks(positions, methods)
+    labels = [f"{method} (retired)" if method in RETIRED_METHODS else method for method in methods]
+    axes[0, 0].set_yticks(positions, labels)
     axes[0, 0].invert_yaxis()
     axes[0, -1].legend(loc="lower left", fontsize=8)
     figure.suptitle(
@@ -617,7 +790,12 @@ def _plot(table, frame, folder):
     at_half = [
         row for row in table if row["noise_type"] == "symmetric" and row["noise_rate"] == 0.5
     ]
-    remedies = [row for row in at_half if row["method"] != "cross_entropy"]
+    # Methods with a curve, epoch by epoch (the early-stopped fit has one row).
+    remedies = [
+        row
+        for row in at_half
+        if row["method"] not in ("cross_entropy", "cross_entropy_early_stopped")
+    ]
     if not remedies or not any(row["method"] == "cross_entropy" for row in at_half):
         return None
     best = max(remedies, key=lambda row: row["last"])["method"]
@@ -647,11 +825,6 @@ def _plot(table, frame, folder):
 # --------------------------------------------------------------------------
 # The run
 # --------------------------------------------------------------------------
-def _run_pair(pair, args):
-    task, estimate = pair
-    return run_task(task, args, estimate)
-
-
 def run(args):
     harness.require_tqdm()
     harness.check_n_neighbors(args, len(_load(args.dataset)[1]))
@@ -659,10 +832,19 @@ def run(args):
     with harness.OutputFolder(
         args.out, "remedies", files, resume=args.resume, overwrite=args.overwrite
     ) as folder:
-        results = harness.ResultsCsv(folder, CSV, COLUMNS, PARSERS)
+        results = harness.ResultsCsv(
+            folder, CSV, COLUMNS, PARSERS, legacy_columns=ORACLE_FREE_COLUMNS
+        )
         done, dropped = {}, 0
         if args.resume and folder.exists(CSV):
-            done, dropped = _complete_fits(results.read(), args, results.path)
+            saved = results.read()
+            for row in saved:
+                # A CSV of before these columns: empty cells, as a row that
+                # has nothing to put there writes them.
+                for column in ORACLE_FREE_COLUMNS:
+                    if isinstance(row[column], float) and math.isnan(row[column]):
+                        row[column] = None
+            done, dropped = _complete_fits(saved, args, results.path)
         harness.quiet_tensorflow(args.verbose)
         # Every check passed: from here on files are written. Rewritten with
         # the complete fits only: torn and failed fits run again. The figures
@@ -707,11 +889,6 @@ def _sweep(args, folder, results, report, done, dropped):
     )
     all_rows = [row for rows in done.values() for row in rows]
     failures = []
-    estimates = {
-        (key[1], key[2], key[3]): rows[-1]["estimated_transition_matrix"]
-        for key, rows in done.items()
-        if key[0] == "cross_entropy"
-    }
     progress = harness.progress_bar(len(tasks), desc="remedies")
 
     def record(rows):
@@ -725,50 +902,33 @@ def _sweep(args, folder, results, report, done, dropped):
                 f"repeat {task['repeat']}: {task['error']}",
                 file=sys.stderr,
             )
-        elif task["method"] == "cross_entropy":
-            estimates[task["noise_type"], task["noise_rate"], task["repeat"]] = rows[-1][
-                "estimated_transition_matrix"
-            ]
         progress.update(1)
 
     n_jobs = -1 if args.backend == "dask" else args.n_jobs
     try:
         with harness.parallel_backend(args, tensorflow=True):
-            # First every fit that needs nothing, then those that need the
-            # estimate of T from their repeat's cross-entropy network.
-            first = [task for task in tasks if task["method"] not in NEEDS_CROSS_ENTROPY]
-            for rows in harness.run_parallel(functools.partial(run_task, args=args), first, n_jobs):
-                record(rows)
-            second = []
-            for task in tasks:
-                if task["method"] not in NEEDS_CROSS_ENTROPY:
-                    continue
-                estimate = estimates.get((task["noise_type"], task["noise_rate"], task["repeat"]))
-                if estimate:
-                    second.append((task, json.loads(estimate)))
-                else:
-                    error = "no estimate of T: this repeat's cross_entropy fit failed"
-                    settings = _settings(args, task["noise_type"])
-                    record([{**task, "settings": settings, "error": error}])
-            for rows in harness.run_parallel(
-                functools.partial(_run_pair, args=args), second, n_jobs
-            ):
+            for rows in harness.run_parallel(functools.partial(run_task, args=args), tasks, n_jobs):
                 record(rows)
     finally:
         progress.close()
 
-    # Fits of a larger earlier run stay in the CSV but not in this summary.
-    grid = {_task_key(task) for task in all_tasks}
-    good = [row for row in all_rows if not row["error"] and _task_key(row) in grid]
+    # Every complete fit of the CSV (all of this run's settings), also those
+    # of methods and noises this invocation did not ask for: a record
+    # extended with --resume --method ... is summarised whole.
+    good = [row for row in all_rows if not row["error"]]
     frame = _frame(good)
     table = summarize(frame) if len(frame) else []
     print()
     _print_table(table)
     errors = transition_matrix_errors(good, args)
+    for method, note in RETIRED_METHODS.items():
+        if any(row["method"] == method for row in table):
+            print(f"{method}: {note}")
     for error in errors:
         print(
-            f"estimated T, {error['noise_type']} {error['noise_rate']:.2f} repeat "
-            f"{error['repeat']}: mean |error| {error['mean_abs_error']:.4f}, max "
+            f"estimated T ({error['method']}), {error['noise_type']} {error['noise_rate']:.2f} "
+            f"repeat {error['repeat']}: |T_hat - T| / |T| {error['relative_l1_error']:.3f}, "
+            f"mean |error| {error['mean_abs_error']:.4f}, max "
             f"{error['max_abs_error']:.4f}, diagonal {error['diagonal_estimated']:.3f} "
             f"(true {error['diagonal_true']:.3f})"
         )
@@ -781,6 +941,8 @@ def _sweep(args, folder, results, report, done, dropped):
         if len(frame)
         else 0.0,
         n_fits_total=len(all_tasks),
+        # The table's: every complete fit of the CSV, kept ones included.
+        n_fits_summarised=len({_task_key(row) for row in good}),
         n_fits_run=len(tasks),
         n_fits_reused=len(all_tasks) - len(tasks),
         n_fits_failed=len(failures),
@@ -790,6 +952,11 @@ def _sweep(args, folder, results, report, done, dropped):
         ],
         table=table,
         transition_matrix_errors=errors,
+        retired_methods={
+            method: note
+            for method, note in RETIRED_METHODS.items()
+            if any(row["method"] == method for row in table)
+        },
         memorization_figure_best_remedy=best,
     )
     print(

@@ -24,11 +24,11 @@ pytest.importorskip("matplotlib", reason=BENCHMARKS_EXTRA)
 ROOT = Path(__file__).resolve().parents[1]
 BENCHMARKS = ROOT / "benchmarks"
 KNN_QUICK = ["--quick", "--estimator", "knn"]
-# remedies.py: 4 fits of 2 epochs on digits (forward_estimated brings cross_entropy).
+# remedies.py: 4 fits of 2 epochs on digits.
 REMEDIES_SMALL = [
     "--quick",
     "--method", "gce",
-    "--method", "forward_estimated",
+    "--method", "forward_hoc",
     "--symmetric", "0.4",
     "--pairflip", "0.3",
     "--epochs", "2",
@@ -50,20 +50,37 @@ def noise_curve():
     return _load("noise_curve")
 
 
+def _stand_in(method, task, args, transition_matrix):
+    """A linear model trained epoch by epoch in place of each method's
+    network; as an oracle-free remedy, it reports the identity as its
+    estimate of T (the error column is then the identity's)."""
+    from sklearn.linear_model import SGDClassifier
+    from sklearn.utils import Bunch
+
+    class EstimatingSGD(SGDClassifier):
+        def partial_fit(self, X, y, classes=None, sample_weight=None):
+            super().partial_fit(X, y, classes=classes, sample_weight=sample_weight)
+            self.transition_matrix_ = np.eye(len(self.classes_))
+            self.noise_estimate_ = Bunch(transition_matrix=self.transition_matrix_, flip_rate=0.0)
+            self.forget_rate_ = 0.0
+            return self
+
+        def fit(self, X, y, sample_weight=None):
+            # As an early-stopped network: the weights of its second epoch.
+            super().fit(X, y, sample_weight=sample_weight)
+            self.validation_scores_, self.best_validation_score_ = [0.5, 0.75], 0.75
+            self.n_iter_ = 2
+            return self
+
+    return EstimatingSGD(loss="log_loss", random_state=task["model_seed"])
+
+
 @pytest.fixture
 def remedies(monkeypatch):
-    """remedies.py with a linear model trained epoch by epoch in place of each
-    method's network: the same files, rows and resume rules, in seconds."""
-    from sklearn.linear_model import SGDClassifier
-
+    """remedies.py with a linear model in place of each method's network: the
+    same files, rows and resume rules, in seconds."""
     module = _load("remedies")
-    monkeypatch.setattr(
-        module,
-        "_estimator",
-        lambda method, task, args, transition_matrix: SGDClassifier(
-            loss="log_loss", random_state=task["model_seed"]
-        ),
-    )
+    monkeypatch.setattr(module, "_estimator", _stand_in)
     return module
 
 
@@ -84,12 +101,8 @@ def knn_run(tmp_path_factory, noise_curve):
 
 @pytest.fixture(scope="module")
 def remedies_run(tmp_path_factory):
-    from sklearn.linear_model import SGDClassifier
-
     module = _load("remedies")
-    module._estimator = lambda method, task, args, transition_matrix: SGDClassifier(
-        loss="log_loss", random_state=task["model_seed"]
-    )
+    module._estimator = _stand_in
     folder = tmp_path_factory.mktemp("remedies_run")
     assert module.main([*REMEDIES_SMALL, "--out", str(folder)]) == 0
     return folder
@@ -97,11 +110,16 @@ def remedies_run(tmp_path_factory):
 
 def _edit(path, line, column, value):
     """Set one cell of a CSV (line 1 is the header) as a hand edit would."""
+    import csv
+    import io
+
     lines = path.read_text().splitlines()
     header = lines[0].split(",")
-    fields = lines[line - 1].split(",")
+    (fields,) = csv.reader([lines[line - 1]])  # a quoted T holds commas
     fields[header.index(column)] = value
-    lines[line - 1] = ",".join(fields)
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="").writerow(fields)
+    lines[line - 1] = buffer.getvalue()
     path.write_text("\n".join(lines) + "\n")
 
 
@@ -324,11 +342,11 @@ def test_noise_curve_resume_refuses_two_scores_for_one_fit(noise_curve, knn_run,
 
 def test_remedies_run_and_resume(remedies, remedies_run, tmp_path, capsys):
     frame = pd.read_csv(remedies_run / "remedies.csv")
-    assert len(frame) == 3 * 2 * 2  # gce, forward_estimated, cross_entropy; 2 noises, 2 epochs
+    assert len(frame) == 2 * 2 * 2  # gce, forward_hoc; 2 noises, 2 epochs
     assert frame["error"].isna().all()
     (tmp_path / "remedies.csv").write_bytes((remedies_run / "remedies.csv").read_bytes())
     assert remedies.main([*REMEDIES_SMALL, "--out", str(tmp_path), "--resume"]) == 0
-    assert "6 fits (6 already done)" in capsys.readouterr().out
+    assert "4 fits (4 already done)" in capsys.readouterr().out
     pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "remedies.csv"), frame)
 
 
@@ -346,10 +364,20 @@ def _remedies_line(path, method, epoch):
         ("gce", "repeat", "0.7"),
         ("gce", "model_seed", "inf"),
         ("gce", "noise_rate", "nan"),
-        ("cross_entropy", "estimated_transition_matrix", '"[[1.0, 0.0]"'),
-        ("cross_entropy", "estimated_transition_matrix", '"[[1.0, 0.0], [0.0]]"'),
+        ("forward_hoc", "estimated_transition_matrix", '"[[1.0, 0.0]"'),
+        ("forward_hoc", "estimated_transition_matrix", '"[[1.0, 0.0], [0.0]]"'),
+        ("forward_hoc", "transition_matrix_error", "small"),
     ],
-    ids=["score", "seed-text", "repeat-fraction", "seed-inf", "rate-nan", "T-json", "T-shape"],
+    ids=[
+        "score",
+        "seed-text",
+        "repeat-fraction",
+        "seed-inf",
+        "rate-nan",
+        "T-json",
+        "T-shape",
+        "T-error-text",
+    ],
 )
 def test_remedies_resume_names_the_cell_it_cannot_read(
     remedies, remedies_run, tmp_path, capsys, method, column, value
@@ -437,7 +465,13 @@ def test_committed_runs_stay_readable(noise_curve, remedies):
             folder, name, RESULT_COLUMNS, noise_curve._parsers(), legacy_columns=DETECTION_COLUMNS
         ).read()
         assert len(rows) == len(pd.read_csv(images / name))
-    rows = harness.ResultsCsv(folder, "remedies.csv", remedies.COLUMNS, remedies.PARSERS).read()
+    rows = harness.ResultsCsv(
+        folder,
+        "remedies.csv",
+        remedies.COLUMNS,
+        remedies.PARSERS,
+        legacy_columns=remedies.ORACLE_FREE_COLUMNS,
+    ).read()
     assert len(rows) == len(pd.read_csv(images / "remedies.csv"))
 
 
@@ -483,11 +517,24 @@ def test_remedies_runs_any_noise_type_with_its_options_in_its_rows(remedies, tmp
 
 
 def test_the_remedies_run_on_record_keeps_its_settings_and_seeds(remedies):
+    # Every row of the record is one that today's default run would resume:
+    # its settings and seeds are this code's. The retired forward_estimated
+    # rows are history: kept, with the seeds of their noise and repeat.
     record = pd.read_csv(ROOT / "docs" / "images" / "remedies.csv")
     report = json.loads((ROOT / "docs" / "images" / "remedies.json").read_text())
     args = remedies._parse(["--repeats", str(report["settings"]["repeats"])])
     tasks = {remedies._task_key(task): task for task in remedies._tasks(args)}
-    assert set(tasks) == {remedies._task_key(row) for _, row in record.iterrows()}
+    for method in remedies.RETIRED_METHODS:
+        tasks.update(
+            {(method, *key[1:]): task for key, task in tasks.items() if key[0] == "cross_entropy"}
+        )
+    saved = {remedies._task_key(row) for _, row in record.iterrows()}
+    assert saved <= set(tasks)
+    # The oracle rows and the robust losses are all there, at every noise (the
+    # oracle-free rows may cover only some: the record is extended by them).
+    oracle_free = (*remedies.FORWARD_ESTIMATED, "coteaching_estimated")
+    oracle_free += ("cross_entropy_early_stopped",)
+    assert {key for key in tasks if key[0] not in oracle_free} <= saved
     for _, row in record.iterrows():
         task = tasks[remedies._task_key(row)]
         assert row["settings"] == remedies._settings(args, row["noise_type"])
@@ -511,20 +558,15 @@ def test_remedies_interrupted_keeps_its_finished_fits_and_resumes(remedies, tmp_
     assert len(pd.read_csv(tmp_path / "remedies.csv")) == 2  # the first fit's 2 epochs
     monkeypatch.setattr(remedies, "_estimator", fitted)
     assert remedies.main([*REMEDIES_SMALL, "--out", str(tmp_path), "--resume"]) == 0
-    assert len(pd.read_csv(tmp_path / "remedies.csv")) == 6 * 2
+    assert len(pd.read_csv(tmp_path / "remedies.csv")) == 4 * 2
 
 
 @pytest.mark.cnn  # the dask workers import TensorFlow quietly before the first fit
 def test_remedies_runs_its_fits_on_dask(remedies_run, tmp_path):
     pytest.importorskip("dask.distributed", reason="--backend dask needs dask[distributed]")
     pytest.importorskip("tensorflow", reason="the remedies need the cnn extra")
-    from sklearn.linear_model import SGDClassifier
-
     module = _load("remedies")
-
-    module._estimator = lambda method, task, args, transition_matrix: SGDClassifier(
-        loss="log_loss", random_state=task["model_seed"]
-    )
+    module._estimator = _stand_in
     args = [*REMEDIES_SMALL[:-2], "--backend", "dask", "--n-jobs", "1"]
     assert module.main([*args, "--out", str(tmp_path)]) == 0
     # The same fits as in this process: the numbers do not depend on the backend.
@@ -556,3 +598,95 @@ def test_a_one_report_script_takes_out_as_a_folder_and_never_replaces_unasked(tm
     with pytest.raises(SystemExit):
         harness.claim_report(parser, parser.parse_args(["--out", ""]), "speed")
     assert "--out must name a folder" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------
+# remedies.py: oracle-free rows beside the record's (issue 20 item 4)
+# --------------------------------------------------------------------------
+def _as_before_the_oracle_free_rows(path, remedies):
+    """The CSV as the version of the run on record wrote it: without the
+    oracle-free columns, with forward_estimated rows (here gce's, renamed)
+    and the anchor estimate on the cross-entropy fit's last row."""
+    frame = pd.read_csv(path, keep_default_na=False, dtype=str)
+    frame = frame.drop(columns=list(remedies.ORACLE_FREE_COLUMNS))
+    retired = frame[frame["method"] == "gce"].assign(method="forward_estimated")
+    frame = pd.concat([frame, retired], ignore_index=True)
+    last = (frame["method"] == "cross_entropy") & (frame["epoch"] == "2")
+    frame.loc[last, "estimated_transition_matrix"] = json.dumps(np.eye(10).tolist())
+    frame.to_csv(path, index=False)
+    return frame
+
+
+def test_remedies_resume_with_some_methods_keeps_every_old_row_and_says_what_they_were(
+    remedies, tmp_path, capsys
+):
+    args = ["--quick", "--symmetric", "0.4", "--pairflip", "--epochs", "2", "--n-jobs", "1"]
+    out = ["--out", str(tmp_path)]
+    assert remedies.main([*args, "--methods", "gce", "cross_entropy", *out]) == 0
+    old = _as_before_the_oracle_free_rows(tmp_path / "remedies.csv", remedies)
+    capsys.readouterr()
+    # Only the new fits run; the old rows are neither refitted nor dropped.
+    assert remedies.main([*args, "--methods", "forward_hoc", *out, "--resume"]) == 0
+    printed = capsys.readouterr().out
+    assert "1 fits (0 already done)" in printed and "forward_estimated: retired" in printed
+    frame = pd.read_csv(tmp_path / "remedies.csv", keep_default_na=False, dtype=str)
+    assert list(frame.columns) == list(remedies.COLUMNS)
+    kept = frame[frame["method"] != "forward_hoc"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(kept[old.columns], old)
+    assert (kept[list(remedies.ORACLE_FREE_COLUMNS)] == "").all().all()
+    assert len(frame[frame["method"] == "forward_hoc"]) == 2
+    report = _strict_json(tmp_path / "remedies.json")
+    table = {row["method"]: row for row in report["table"]}
+    assert set(table) == {"gce", "cross_entropy", "forward_estimated", "forward_hoc"}
+    assert table["forward_estimated"]["note"].startswith("retired")
+    assert "note" not in table["forward_hoc"] and "note" not in table["gce"]
+    # The stand-in's T_hat is the identity: 2 * 0.4 of 10 rows off, over 10.
+    assert table["forward_hoc"]["transition_matrix_error"] == pytest.approx(0.8, abs=1e-3)
+    errors = {error["method"]: error for error in report["transition_matrix_errors"]}
+    assert "retired forward_estimated" in errors["cross_entropy"]["estimate"]
+    assert errors["forward_hoc"]["relative_l1_error"] == pytest.approx(0.8, abs=1e-3)
+    assert set(report["retired_methods"]) == {"forward_estimated"}
+    assert (report["n_fits_total"], report["n_fits_summarised"]) == (1, 4)
+    # Resumed again with every method of the CSV: nothing left to run.
+    methods = ["--methods", "gce", "cross_entropy", "forward_hoc"]
+    assert remedies.main([*args, *methods, *out, "--resume"]) == 0
+    assert "3 fits (3 already done)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "methods, message",
+    [
+        (["forward_estimated"], "--method forward_estimated is no longer run"),
+        (["gce", "forward_bogus"], "invalid choice 'forward_bogus'"),
+        (["forward_hoc", "forward_hoc"], "must not repeat"),
+    ],
+)
+def test_remedies_refuses_bad_methods_before_writing(remedies, tmp_path, capsys, methods, message):
+    (tmp_path / "remedies.csv").write_text("kept as it is\n")
+    argv = ["--quick", "--methods", *methods, "--out", str(tmp_path), "--resume"]
+    assert _status(remedies.main, argv) == 2
+    assert message in capsys.readouterr().err
+    assert (tmp_path / "remedies.csv").read_text() == "kept as it is\n"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["remedies.csv"]
+
+
+def test_remedies_early_stopped_fit_is_one_row_and_a_bad_one_runs_again(remedies, tmp_path, capsys):
+    args = ["--quick", "--methods", "cross_entropy_early_stopped", "--symmetric", "0.4"]
+    args += ["--pairflip", "--epochs", "2", "--n-jobs", "1", "--out", str(tmp_path)]
+    assert remedies.main(args) == 0
+    frame = pd.read_csv(tmp_path / "remedies.csv")
+    assert len(frame) == 1
+    assert (frame["epoch"].iloc[0], frame["n_iter"].iloc[0]) == (2, 2)
+    assert frame["best_validation_score"].iloc[0] == 0.75
+    assert remedies.main([*args, "--resume"]) == 0
+    assert "1 fits (1 already done)" in capsys.readouterr().out
+    # A row past its own n_iter, or trained longer than --epochs, is not a
+    # fit of this run: it runs again.
+    for column, value in (("epoch", "3"), ("n_iter", "3")):
+        _edit(tmp_path / "remedies.csv", 2, column, value)
+        assert remedies.main([*args, "--resume"]) == 0
+        assert "(0 already done, 1 torn or failed run again)" in capsys.readouterr().out
+        rerun = pd.read_csv(tmp_path / "remedies.csv")
+        pd.testing.assert_frame_equal(
+            rerun.drop(columns="fit_time"), frame.drop(columns="fit_time")
+        )
