@@ -846,6 +846,10 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
         -------
         self : CNNClassifier
         """
+        # Before any TensorFlow operation: a worker that trains epoch by
+        # epoch (memorization_curve) must get its threads as fit does.
+        if self.tf_threads is not None:
+            set_tensorflow_threads(self.tf_threads)
         if not self.initialized_:
             self._validate_params()
             self._correction_matrix = self._resolve_correction_matrix(X, y)

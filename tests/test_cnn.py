@@ -340,6 +340,32 @@ def test_tf_threads_applies_in_a_fresh_process():
     assert output[-3:] == ["True", "False", "1"]
 
 
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+def test_tf_threads_applies_to_fit_and_partial_fit_in_a_fresh_process(method):
+    # partial_fit used to leave TensorFlow's default thread pools: two
+    # benchmark workers training epoch by epoch then shared 2 cores 4 ways.
+    code = textwrap.dedent(
+        f"""
+        import warnings
+        warnings.simplefilter("error", RuntimeWarning)
+        import numpy as np
+        import tensorflow as tf
+        from skmislabel import CNNClassifier
+        rng = np.random.default_rng(0)
+        X, y = rng.random((40, 8, 8)), np.arange(40) % 2
+        clf = CNNClassifier(filters=2, dense_units=4, epochs=1, tf_threads=1, random_state=0)
+        getattr(clf, "{method}")(X, y)
+        getattr(clf, "{method}")(X, y)
+        print(tf.config.threading.get_intra_op_parallelism_threads(),
+              tf.config.threading.get_inter_op_parallelism_threads())
+        """
+    )
+    output = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert output[-2:] == ["1", "1"]
+
+
 # --------------------------------------------------------------------------
 # In pipelines
 # --------------------------------------------------------------------------
