@@ -1,13 +1,12 @@
 """benchmarks/estimate_noise.py on the shared harness: its folder, files and
 the committed runs it made."""
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from benchmark_scripts import exit_status, load_benchmark
 
 pytest.importorskip(
     "tqdm", reason='the benchmarks need the benchmarks extra: pip install ".[benchmarks]"'
@@ -22,19 +21,7 @@ SMALL += ["--noises", "symmetric:0.2"]
 
 @pytest.fixture(scope="module")
 def benchmark():
-    if str(SCRIPT.parent) not in sys.path:  # the scripts import benchmarks/_harness.py
-        sys.path.insert(0, str(SCRIPT.parent))
-    spec = importlib.util.spec_from_file_location("estimate_noise_under_test", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def _status(main, argv):
-    try:
-        return main(argv)
-    except SystemExit as exc:  # argparse's exit
-        return exc.code
+    return load_benchmark("estimate_noise")
 
 
 def _strict(path):
@@ -50,7 +37,7 @@ def test_an_existing_run_is_replaced_only_with_overwrite(benchmark, tmp_path, ca
     assert report["command"].startswith("python benchmarks/estimate_noise.py --dataset digits")
     before = {path.name: path.read_bytes() for path in tmp_path.iterdir()}
     assert "noise_aware.csv" in before
-    assert _status(benchmark.main, [*SMALL, *out]) == 2
+    assert exit_status(benchmark.main, [*SMALL, *out]) == 2
     assert "--overwrite" in capsys.readouterr().err
     assert {path.name: path.read_bytes() for path in tmp_path.iterdir()} == before
     # Replaced, without the noise-aware scores: the earlier ones are removed,
@@ -69,7 +56,7 @@ def test_a_results_file_that_is_a_link_is_refused(benchmark, tmp_path, capsys):
     (tmp_path / "out").mkdir()
     (tmp_path / "out" / "estimate_noise.csv").symlink_to(target)
     argv = [*SMALL, "--out", str(tmp_path / "out"), "--overwrite"]
-    assert _status(benchmark.main, argv) == 2
+    assert exit_status(benchmark.main, argv) == 2
     assert "symbolic link" in capsys.readouterr().err
     assert target.read_text() == "not yours\n"
 
@@ -85,7 +72,7 @@ def test_a_results_file_that_is_a_link_is_refused(benchmark, tmp_path, capsys):
 )
 def test_bad_arguments_exit_2_and_write_nothing(benchmark, tmp_path, capsys, argv, message):
     out = tmp_path / "out"
-    assert _status(benchmark.main, [*SMALL, *argv, "--out", str(out)]) == 2
+    assert exit_status(benchmark.main, [*SMALL, *argv, "--out", str(out)]) == 2
     assert message in capsys.readouterr().err
     assert not out.exists()
 

@@ -1,12 +1,11 @@
 """benchmarks/noisy_selection.py: GridSearchCV on noisy folds against the clean test."""
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from benchmark_scripts import exit_status, load_benchmark
 
 pytest.importorskip(
     "tqdm", reason='the benchmarks need the benchmarks extra: pip install ".[benchmarks]"'
@@ -18,19 +17,7 @@ SCRIPT = ROOT / "benchmarks" / "noisy_selection.py"
 
 @pytest.fixture(scope="module")
 def benchmark():
-    if str(SCRIPT.parent) not in sys.path:  # the scripts import benchmarks/_harness.py
-        sys.path.insert(0, str(SCRIPT.parent))
-    spec = importlib.util.spec_from_file_location("noisy_selection_under_test", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def _status(main, argv):
-    try:
-        return main(argv)
-    except SystemExit as exc:  # argparse's exit
-        return exc.code
+    return load_benchmark("noisy_selection")
 
 
 @pytest.mark.cnn
@@ -55,7 +42,7 @@ def test_a_small_run_scores_every_candidate_and_says_what_each_scorer_picked(ben
     # The estimate of T is taken from the noisy training labels (40% flipped).
     assert 0 <= selection["transition_matrix_error"] < 1
     # Nothing is replaced unasked.
-    assert _status(benchmark.main, [*argv, "--out", str(tmp_path)]) == 2
+    assert exit_status(benchmark.main, [*argv, "--out", str(tmp_path)]) == 2
 
 
 @pytest.mark.parametrize(
@@ -73,14 +60,14 @@ def test_a_small_run_scores_every_candidate_and_says_what_each_scorer_picked(ben
 )
 def test_bad_arguments_exit_2_and_write_nothing(benchmark, tmp_path, capsys, argv, message):
     out = tmp_path / "out"
-    assert _status(benchmark.main, ["--quick", "--out", str(out), *argv]) == 2
+    assert exit_status(benchmark.main, ["--quick", "--out", str(out), *argv]) == 2
     assert message in capsys.readouterr().err
     assert not out.exists()
 
 
 def test_a_training_set_that_leaves_no_test_images_is_refused(benchmark, tmp_path, capsys):
     out = tmp_path / "out"
-    assert _status(benchmark.main, ["--quick", "--n-train", "5000", "--out", str(out)]) == 2
+    assert exit_status(benchmark.main, ["--quick", "--n-train", "5000", "--out", str(out)]) == 2
     assert "--n-train" in capsys.readouterr().err
     assert not out.exists()
 

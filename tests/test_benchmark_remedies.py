@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from benchmark_scripts import load_benchmark
 
 pytest.importorskip(
     "tqdm", reason='the benchmarks need the benchmarks extra: pip install ".[benchmarks]"'
@@ -39,17 +40,6 @@ def _run(*args):
     )
 
 
-def _load_benchmark():
-    import importlib.util
-
-    if str(REMEDIES.parent) not in sys.path:  # the scripts import benchmarks/_harness.py
-        sys.path.insert(0, str(REMEDIES.parent))
-    spec = importlib.util.spec_from_file_location("remedies_benchmark", REMEDIES)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def small_run(tmp_path_factory):
     folder = tmp_path_factory.mktemp("remedies")
@@ -78,7 +68,7 @@ def test_a_run_writes_every_epoch_the_table_the_figure_and_the_json(small_run):
     last = frame.sort_values("epoch").groupby("method").last()
     # The error column is the relative L1 error of the saved T_hat against the
     # injector's T, and the flip rates are the estimate's and the truth's.
-    benchmark = _load_benchmark()
+    benchmark = load_benchmark("remedies")
     X, y = benchmark._load("digits")[:2]
     injector = benchmark.harness.injector(
         "symmetric",
@@ -175,7 +165,7 @@ def test_bad_arguments_exit_2(tmp_path, args, message):
 
 
 def test_a_failed_fit_keeps_its_error_no_number_and_exits_1(tmp_path, monkeypatch):
-    benchmark = _load_benchmark()
+    benchmark = load_benchmark("remedies")
     original = benchmark._estimator
 
     def failing(method, task, args, transition_matrix):

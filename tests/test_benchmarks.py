@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from benchmark_scripts import load_benchmark
 
 from skmislabel.model_selection import PROVENANCE_COLUMNS, TASK_COLUMNS
 
@@ -138,17 +139,6 @@ def test_help_lists_the_options():
         assert noise_type in result.stdout
 
 
-def _load_benchmark():
-    import importlib.util
-
-    if str(NOISE_CURVE.parent) not in sys.path:  # the scripts import benchmarks/_harness.py
-        sys.path.insert(0, str(NOISE_CURVE.parent))
-    spec = importlib.util.spec_from_file_location("noise_curve_benchmark", NOISE_CURVE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def _snapshot(folder):
     return {path.name: path.read_bytes() for path in sorted(folder.iterdir())}
 
@@ -260,7 +250,7 @@ def test_failed_fits_exit_1_and_keep_their_errors(tmp_path, monkeypatch, capsys)
     from sklearn.exceptions import FitFailedWarning
     from sklearn.neighbors import KNeighborsClassifier
 
-    benchmark = _load_benchmark()
+    benchmark = load_benchmark("noise_curve")
 
     class Flaky(KNeighborsClassifier):
         # Fails on some folds and rates, deterministically.
@@ -283,7 +273,7 @@ def test_failed_fits_exit_1_and_keep_their_errors(tmp_path, monkeypatch, capsys)
 
 
 def test_a_crash_leaves_the_json_failed_not_running(tmp_path, monkeypatch):
-    benchmark = _load_benchmark()
+    benchmark = load_benchmark("noise_curve")
 
     def crash(*args, **kwargs):
         raise MemoryError("simulated")

@@ -6,7 +6,6 @@ remedies.py with a linear model in place of the CNN): these tests are about
 files and flags, not about the networks.
 """
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -16,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from benchmark_scripts import exit_status, load_benchmark
 
 BENCHMARKS_EXTRA = 'the benchmarks need the benchmarks extra: pip install ".[benchmarks]"'
 pytest.importorskip("tqdm", reason=BENCHMARKS_EXTRA)
@@ -36,18 +36,9 @@ REMEDIES_SMALL = [
 ]  # fmt: skip
 
 
-def _load(name):
-    if str(BENCHMARKS) not in sys.path:  # the scripts import benchmarks/_harness.py
-        sys.path.insert(0, str(BENCHMARKS))
-    spec = importlib.util.spec_from_file_location(f"{name}_under_test", BENCHMARKS / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def noise_curve():
-    return _load("noise_curve")
+    return load_benchmark("noise_curve")
 
 
 def _stand_in(method, task, args, transition_matrix):
@@ -79,17 +70,9 @@ def _stand_in(method, task, args, transition_matrix):
 def remedies(monkeypatch):
     """remedies.py with a linear model in place of each method's network: the
     same files, rows and resume rules, in seconds."""
-    module = _load("remedies")
+    module = load_benchmark("remedies")
     monkeypatch.setattr(module, "_estimator", _stand_in)
     return module
-
-
-def _status(main, argv):
-    """The exit status of ``main(argv)``, argparse's exit included."""
-    try:
-        return main(argv)
-    except SystemExit as exc:
-        return exc.code
 
 
 @pytest.fixture(scope="module")
@@ -101,7 +84,7 @@ def knn_run(tmp_path_factory, noise_curve):
 
 @pytest.fixture(scope="module")
 def remedies_run(tmp_path_factory):
-    module = _load("remedies")
+    module = load_benchmark("remedies")
     module._estimator = _stand_in
     folder = tmp_path_factory.mktemp("remedies_run")
     assert module.main([*REMEDIES_SMALL, "--out", str(folder)]) == 0
@@ -194,7 +177,7 @@ def test_remedies_never_writes_through_a_planted_link(remedies, tmp_path, capsys
 
 
 def test_a_results_file_swapped_for_a_link_mid_run_is_not_appended_through(tmp_path):
-    harness = _load("_harness")
+    harness = load_benchmark("_harness")
     outside = tmp_path / "outside.csv"
     outside.write_text("not yours\n")
     out = tmp_path / "out"
@@ -241,7 +224,7 @@ def test_noise_curve_refuses_a_bad_flag_in_one_line_and_writes_nothing(
     noise_curve, tmp_path, monkeypatch, capsys, args, flag
 ):
     monkeypatch.chdir(tmp_path)  # --out '' must not mean here
-    status = _status(noise_curve.main, [*KNN_QUICK, "--out", str(tmp_path / "out"), *args])
+    status = exit_status(noise_curve.main, [*KNN_QUICK, "--out", str(tmp_path / "out"), *args])
     err = capsys.readouterr().err
     assert status == 2
     assert "Traceback" not in err and flag in err.strip().splitlines()[-1], err
@@ -261,7 +244,7 @@ def test_remedies_refuses_a_bad_flag_in_one_line_and_writes_nothing(
     remedies, tmp_path, monkeypatch, capsys, args, flag
 ):
     monkeypatch.chdir(tmp_path)
-    status = _status(remedies.main, ["--quick", "--out", str(tmp_path / "out"), *args])
+    status = exit_status(remedies.main, ["--quick", "--out", str(tmp_path / "out"), *args])
     err = capsys.readouterr().err
     assert status == 2 and flag in err.strip().splitlines()[-1], err
     assert list(tmp_path.iterdir()) == []
@@ -275,7 +258,7 @@ def test_both_sweeps_take_one_seed_range(noise_curve, remedies):
 
 @pytest.mark.parametrize("script", ["noise_curve", "remedies"])
 def test_tqdm_missing_is_exit_2_in_both_sweeps(script, tmp_path, monkeypatch, capsys):
-    module = _load(script)
+    module = load_benchmark(script)
     monkeypatch.setitem(sys.modules, "tqdm", None)
     args = KNN_QUICK if script == "noise_curve" else ["--quick"]
     assert module.main([*args, "--out", str(tmp_path / "out")]) == 2
@@ -455,7 +438,7 @@ def test_both_reports_share_one_strict_schema(noise_curve, remedies_run, tmp_pat
 
 
 def test_committed_runs_stay_readable(noise_curve, remedies):
-    harness = _load("_harness")
+    harness = load_benchmark("_harness")
     from skmislabel.model_selection import DETECTION_COLUMNS, RESULT_COLUMNS
 
     images = ROOT / "docs" / "images"
@@ -565,7 +548,7 @@ def test_remedies_interrupted_keeps_its_finished_fits_and_resumes(remedies, tmp_
 def test_remedies_runs_its_fits_on_dask(remedies_run, tmp_path):
     pytest.importorskip("dask.distributed", reason="--backend dask needs dask[distributed]")
     pytest.importorskip("tensorflow", reason="the remedies need the cnn extra")
-    module = _load("remedies")
+    module = load_benchmark("remedies")
     module._estimator = _stand_in
     args = [*REMEDIES_SMALL[:-2], "--backend", "dask", "--n-jobs", "1"]
     assert module.main([*args, "--out", str(tmp_path)]) == 0
@@ -584,7 +567,7 @@ def test_a_one_report_script_takes_out_as_a_folder_and_never_replaces_unasked(tm
     # noise_speed and sweep_memory: OUT/<name>.json, --overwrite to replace it.
     import argparse
 
-    harness = _load("_harness")
+    harness = load_benchmark("_harness")
     parser = argparse.ArgumentParser(prog="speed.py")
     harness.add_report_arguments(parser, "speed")
     args = parser.parse_args(["--out", str(tmp_path / "out")])
@@ -664,7 +647,7 @@ def test_remedies_resume_with_some_methods_keeps_every_old_row_and_says_what_the
 def test_remedies_refuses_bad_methods_before_writing(remedies, tmp_path, capsys, methods, message):
     (tmp_path / "remedies.csv").write_text("kept as it is\n")
     argv = ["--quick", "--methods", *methods, "--out", str(tmp_path), "--resume"]
-    assert _status(remedies.main, argv) == 2
+    assert exit_status(remedies.main, argv) == 2
     assert message in capsys.readouterr().err
     assert (tmp_path / "remedies.csv").read_text() == "kept as it is\n"
     assert sorted(path.name for path in tmp_path.iterdir()) == ["remedies.csv"]
