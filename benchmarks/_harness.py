@@ -13,7 +13,10 @@ is exit status 2 naming the file, line and column, never a traceback.
 
 Exit status, for every script: 0 success; 1 failure (a fit failed, or an
 unexpected error, with its traceback); 2 arguments or files the run cannot
-use (nothing is written then); 130 interrupted (Ctrl-C).
+use (nothing is written when that is found before the sweep starts; a file
+refused during it, such as a results CSV swapped for a link, leaves the
+report with status ``failed`` and the rows already appended); 130
+interrupted (Ctrl-C).
 
 The JSON report has one schema: ``benchmark``, ``status`` (``running``,
 ``complete``, ``failed`` or ``interrupted``), ``settings``, ``versions``,

@@ -589,10 +589,23 @@ def _complete_fits(saved, args, path):
             raise harness.Refused(
                 f"{path} line {row['_line']}: the seeds of {_task_key(row)} differ from this run's"
             )
+    # A row without its epoch or its test scores (a blanked or "nan" cell)
+    # is no measurement: its fit is run again, never summarised as NaN.
+    unusable = {
+        _task_key(row)
+        for row in saved
+        if not row["error"]
+        and (
+            row["epoch"] is None
+            or not math.isfinite(row["test_accuracy"])
+            or not math.isfinite(row["clean_accuracy"])
+        )
+    }
+    measured = [row for row in saved if not row["error"] and _task_key(row) not in unusable]
     by_task = {}
-    for row in harness.unique_fits(saved, (*TASK_COLUMNS, "epoch"), SCORE_COLUMNS, path):
+    for row in harness.unique_fits(measured, (*TASK_COLUMNS, "epoch"), SCORE_COLUMNS, path):
         by_task.setdefault(_task_key(row), []).append(row)
-    failed = {_task_key(row) for row in saved if row["error"]} - set(by_task)
+    failed = ({_task_key(row) for row in saved if row["error"]} - set(by_task)) | unusable
     complete = {}
     for key, rows in by_task.items():
         rows.sort(key=lambda row: row["epoch"])

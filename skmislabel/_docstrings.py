@@ -30,7 +30,8 @@ def fill_doc(**fragments):
                 raise KeyError(f"{obj.__qualname__}'s docstring names no shared fragment {name!r}")
             return fragments[name]
 
-        obj.__doc__ = _FIELD.sub(substitute, obj.__doc__)
+        if obj.__doc__ is not None:  # None under python -OO
+            obj.__doc__ = _FIELD.sub(substitute, obj.__doc__)
         return obj
 
     return decorate

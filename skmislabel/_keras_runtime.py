@@ -219,9 +219,11 @@ def canonical_order(images):
     on a CPU without AVX-512: the same image gets probabilities up to 1.2e-7
     apart at two positions). Predicting the
     rows in this order, sorted by their bytes, gives every permutation of
-    the same rows the same batches, hence identical probabilities on any
-    CPU; scikit-learn's estimator checks compare predictions on permuted
-    data. Equal rows are equal wherever they sit, so ties may go either way.
+    the same rows the same batches, hence identical probabilities for any
+    permutation on any CPU; scikit-learn's estimator checks compare
+    predictions on permuted data. It does not make a row's probabilities
+    independent of the *other* rows predicted with it (a subset is batched
+    differently), and two equal rows may differ in their last bits.
     """
     rows = np.ascontiguousarray(images).reshape(len(images), -1)
     keys = rows.view(np.dtype((np.void, rows.shape[1] * rows.itemsize))).ravel()

@@ -383,6 +383,22 @@ def test_remedies_resume_names_the_cell_it_cannot_read(
     assert csv_path.read_bytes() == edited and not (tmp_path / "remedies.json").exists()
 
 
+@pytest.mark.parametrize("column, value", [("test_accuracy", ""), ("clean_accuracy", "nan")])
+def test_remedies_resume_runs_again_a_fit_with_a_blank_score(
+    remedies, remedies_run, tmp_path, capsys, column, value
+):
+    # A blanked score used to count as a finished fit, summarised as NaN.
+    csv_path = tmp_path / "remedies.csv"
+    csv_path.write_bytes((remedies_run / "remedies.csv").read_bytes())
+    _edit(csv_path, _remedies_line(csv_path, "gce", 2), column, value)
+    assert remedies.main([*REMEDIES_SMALL, "--out", str(tmp_path), "--resume"]) == 0
+    assert "| 1/1 [" in capsys.readouterr().err  # the progress bar: one fit, run again
+    rows = pd.read_csv(csv_path)
+    measured = rows[rows["error"].isna()]
+    assert measured["test_accuracy"].notna().all() and measured["clean_accuracy"].notna().all()
+    assert len(rows) == len(pd.read_csv(remedies_run / "remedies.csv"))
+
+
 def test_remedies_resume_refuses_two_scores_for_one_fit(remedies, remedies_run, tmp_path, capsys):
     csv_path = tmp_path / "remedies.csv"
     lines = (remedies_run / "remedies.csv").read_text().splitlines()

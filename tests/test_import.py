@@ -137,3 +137,12 @@ def test_noise_code_works_without_the_extras():
         blocked=HEAVY,
     )
     assert loaded == ""
+
+
+def test_the_core_modules_import_without_docstrings():
+    # python -OO strips docstrings; the shared parameter docs must not need them.
+    statement = "import skmislabel.noise, skmislabel.cleaning, skmislabel.model_selection"
+    result = subprocess.run(
+        [sys.executable, "-OO", "-c", statement], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
