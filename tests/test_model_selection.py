@@ -677,6 +677,13 @@ class _ModelLater(_Model):
 _ModelLater.__name__ = _ModelLater.__qualname__ = _Model.__name__
 
 
+def _inverse_distance(offset):
+    def weights(distances):
+        return 1 / (offset + distances)
+
+    return weights
+
+
 @pytest.mark.parametrize(
     "first, second, same",
     [
@@ -696,6 +703,22 @@ _ModelLater.__name__ = _ModelLater.__qualname__ = _Model.__name__
             make_sklearn_pipeline(StandardScaler(with_mean=False), KNeighborsClassifier()),
             False,
         ),
+        # Every lambda is named "<lambda>": its code tells them apart.
+        (
+            KNeighborsClassifier(weights=lambda d: 1 / (1 + d)),
+            KNeighborsClassifier(weights=lambda d: 1 / (2 + d)),
+            False,
+        ),
+        (
+            KNeighborsClassifier(weights=lambda d: 1 / (1 + d)),
+            KNeighborsClassifier(weights=lambda d: 1 / (1 + d)),
+            True,
+        ),
+        (
+            KNeighborsClassifier(weights=_inverse_distance(1)),
+            KNeighborsClassifier(weights=_inverse_distance(2)),
+            False,
+        ),
     ],
     ids=[
         "two functions",
@@ -706,6 +729,9 @@ _ModelLater.__name__ = _ModelLater.__qualname__ = _Model.__name__
         "a new parameter at its default",
         "a new parameter set",
         "a nested estimator's parameter",
+        "two lambdas",
+        "one lambda twice",
+        "two closures",
     ],
 )
 def test_what_the_fingerprint_tells_apart(first, second, same):

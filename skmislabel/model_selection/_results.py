@@ -13,6 +13,7 @@ import json
 import numbers
 import os
 import sys
+import types
 from collections.abc import Mapping
 
 import numpy as np
@@ -131,7 +132,8 @@ def config_fingerprint(pipeline):
     hashes the *values* of the parameters of ``pipeline`` and of every
     estimator nested in it (arrays and DataFrames by their content, index and
     columns included; floats exactly; functions and classes by their
-    qualified name; other objects by their type and text, or their type only
+    qualified name, lambdas and local functions also by their code and the
+    values they close over; other objects by their type and text, or their type only
     when their text holds a memory address), never their printout, so that a
     large array's elided middle or ``np.set_printoptions`` change nothing.
 
@@ -189,6 +191,17 @@ def config_fingerprint(pipeline):
     return "sha256:" + hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+def _code_digest(code):
+    """A digest of a code object's bytecode, names and constants."""
+    parts = [code.co_code, repr(code.co_names).encode()]
+    for constant in code.co_consts:
+        if isinstance(constant, types.CodeType):
+            parts.append(_code_digest(constant).encode())
+        else:
+            parts.append(repr(constant).encode())
+    return hashlib.sha256(b"\0".join(parts)).hexdigest()[:16]
+
+
 class _Canonical:
     """Parameters as plain JSON values that say exactly what they hold."""
 
@@ -244,7 +257,20 @@ class _Canonical:
                 self.value(value.keywords),
             ]
         if callable(value) and hasattr(value, "__qualname__"):
-            return ["callable", getattr(value, "__module__", None), value.__qualname__]
+            described = ["callable", getattr(value, "__module__", None), value.__qualname__]
+            code = getattr(value, "__code__", None)
+            if code is not None and "<" in value.__qualname__:
+                # Every lambda of a module is "<lambda>", and local functions
+                # repeat their names: their code and the values they close
+                # over tell them apart (the bytecode is the Python version's).
+                closure = []
+                for cell in value.__closure__ or ():
+                    try:
+                        closure.append(self.value(cell.cell_contents))
+                    except ValueError:  # an empty cell
+                        closure.append(None)
+                described += [_code_digest(code), closure, self.value(value.__defaults__)]
+            return described
         if callable(getattr(value, "get_config", None)):
             # Keras objects (losses, optimizers, ...) describe themselves.
             return ["config", type(value).__qualname__, self.value(value.get_config())]
