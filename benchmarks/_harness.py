@@ -518,13 +518,25 @@ class ResultsCsv:
             content = data.decode("utf-8")
         except UnicodeDecodeError:
             raise Refused(f"{where} is not UTF-8 text, not a results CSV") from None
-        lines = content.split("\n")
-        torn = lines.pop()  # "" when the file ends with a newline, as complete rows do
+        # Parsed as one stream, so that a quoted cell holding a newline (an
+        # error message) keeps it; each record's first line names it.
+        reader = csv.reader(io.StringIO(content, newline=""))
+        records, first_lines, line = [], [], 1
         try:
-            records = list(csv.reader(lines))
-            header = records.pop(0) if records else next(csv.reader([torn]))
+            for record in reader:
+                records.append(record)
+                first_lines.append(line)
+                line = reader.line_num + 1
         except csv.Error as exc:
             raise Refused(f"{where} is not a readable CSV ({exc})") from None
+        header = records.pop(0)
+        first_lines.pop(0)
+        # Complete rows end with a newline; a killed write leaves the last
+        # one without it.
+        torn = ""
+        if records and not content.endswith("\n"):
+            torn, records = ",".join(records[-1]), records[:-1]
+            first_lines.pop()
         current = [column for column in self.columns]
         legacy = [column for column in self.columns if column not in self.legacy_columns]
         if header not in (current, legacy):
@@ -534,8 +546,9 @@ class ResultsCsv:
             )
         if records and len(records[-1]) < len(header):
             torn, records = ",".join(records[-1]), records[:-1]
+            first_lines.pop()
         rows = []
-        for line_number, record in enumerate(records, start=2):
+        for line_number, record in zip(first_lines, records, strict=True):
             if len(record) != len(header):
                 raise Refused(
                     f"{where} line {line_number} has {len(record)} fields, not {len(header)}: "

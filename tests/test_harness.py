@@ -191,6 +191,23 @@ def test_a_results_file_swapped_for_a_link_mid_run_is_not_appended_through(tmp_p
     assert outside.read_text() == "not yours\n"
 
 
+def test_a_saved_cell_holding_a_newline_reads_back_whole_and_lines_are_counted(tmp_path):
+    # Error messages span lines; the reader used to split the file on
+    # newlines first, losing them and miscounting the lines after.
+    harness = load_benchmark("_harness")
+    with harness.OutputFolder(tmp_path / "out", "run", ("run.csv",)) as folder:
+        parsers = {"error": harness.text, "score": harness.finite_number}
+        results = harness.ResultsCsv(folder, "run.csv", ["error", "score"], parsers)
+        results.rewrite([{"error": "ValueError: one\ntwo, three", "score": 0.5}])
+        results.append([{"error": "", "score": 0.25}])
+        rows = results.read()
+        assert [row["error"] for row in rows] == ["ValueError: one\ntwo, three", ""]
+        assert [row["_line"] for row in rows] == [2, 4]
+        results.append([{"error": "", "score": "high"}])
+        with pytest.raises(harness.Refused, match="line 5, column score"):
+            results.read()
+
+
 def test_files_are_written_with_the_users_umask_and_no_temporary_is_left(knn_run):
     names = sorted(path.name for path in knn_run.iterdir())
     assert names == [
