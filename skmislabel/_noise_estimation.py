@@ -25,7 +25,7 @@ from ._out_of_fold import (
 )
 from ._random import draw_seed
 from ._sampler_input import check_sampler_input
-from ._targets import encode_targets
+from ._targets import encode_targets, present_classes
 from ._transition_estimation import estimate_transition_matrix
 
 __all__ = ["METHODS", "estimate_noise"]
@@ -310,13 +310,7 @@ def estimate_noise(
             f"X and y must describe the same samples; got {X_checked.shape[0]} rows of X "
             f"and {encoded.n_samples} labels."
         )
-    present = np.flatnonzero(encoded.class_counts)
-    if present.shape[0] < 2:
-        only = encoded.classes[present[0]]
-        only = only.item() if hasattr(only, "item") else only
-        raise ValueError(
-            f"estimate_noise needs samples of at least 2 classes; y has only one, {only!r}."
-        )
+    present = present_classes(encoded, "estimate_noise")
     # Positions among the classes present in y (a categorical y may declare
     # more): a class without a sample has no estimable row.
     position = np.zeros(encoded.classes.shape[0], dtype=np.int64)

@@ -215,6 +215,20 @@ def _write_labels(labels, flip_positions, new_labels):
     return noisy
 
 
+def present_classes(encoded, owner, reason=""):
+    """Positions in ``encoded.classes`` of the classes that have samples;
+    a ValueError naming ``owner`` unless there are at least 2 (``reason``
+    says why one is not enough)."""
+    present = np.flatnonzero(encoded.class_counts)
+    if present.shape[0] < 2:
+        only = encoded.classes[present[0]]
+        only = only.item() if hasattr(only, "item") else only
+        raise ValueError(
+            f"{owner} needs samples of at least 2 classes{reason}; y has only one class, {only!r}."
+        )
+    return present
+
+
 def encode_targets(y, classes=None):
     """Validate class labels and encode them as codes into sorted classes.
 

@@ -82,7 +82,7 @@ from ._out_of_fold import (
     seed_unset_random_states,
 )
 from ._random import SEED_BOUND, draw_seed
-from ._targets import encode_targets
+from ._targets import encode_targets, present_classes
 
 __all__ = ["ConfidentLearningCleaner", "DisagreementCleaner", "NeighborhoodCleaner"]
 
@@ -156,14 +156,7 @@ class _BaseCleaner(BaseSampler):
     def _fit_resample(self, X, X_checked, y):
         name = type(self).__name__
         encoded = encode_targets(y)
-        present = np.flatnonzero(encoded.class_counts)
-        if present.shape[0] < 2:
-            only = encoded.classes[present[0]]
-            only = only.item() if hasattr(only, "item") else only
-            raise ValueError(
-                f"{name} needs samples of at least 2 classes: with one class no label "
-                f"can be wrong; y has only one class, {only!r}."
-            )
+        present = present_classes(encoded, name, ": with one class no label can be wrong")
         # Positions among the classes present in y (a categorical y may
         # declare more): the models and cleanlab see only those.
         position = np.zeros(encoded.classes.shape[0], dtype=np.int64)

@@ -40,6 +40,7 @@ except ImportError as exc:
 
 from keras import ops
 
+from ._docstrings import fill_doc
 from ._noise_models import _align_frame
 from ._targets import _is_pandas
 
@@ -608,7 +609,19 @@ class _TransitionMatrixLoss(_LabelLoss):
         return self.transition_matrix.shape[0]
 
 
+# The classes parameter of the two corrected losses, written once.
+_CLASSES_DOC = """\
+    classes : array-like of shape (K,), default=None
+        The class of each label ``0, ..., K - 1`` the loss receives (a
+        classifier's ``classes_``). A DataFrame ``transition_matrix`` is
+        aligned to it by its index (true classes) and columns (noisy
+        classes), the way :func:`skmislabel.flip_labels` aligns one: missing,
+        extra or repeated labels are refused. None: the classes are the
+        labels ``0, ..., K - 1``."""
+
+
 @keras.saving.register_keras_serializable(package="skmislabel")
+@fill_doc(classes=_CLASSES_DOC)
 class ForwardCorrectedCrossEntropy(_TransitionMatrixLoss):
     """Forward loss correction: cross-entropy of the predicted noisy label.
 
@@ -624,13 +637,7 @@ class ForwardCorrectedCrossEntropy(_TransitionMatrixLoss):
         rows summing to 1 (within 1e-6), in the order of ``classes``. ``K``
         must be the network's number of outputs; the loss does not check it
         (the caller compares :attr:`n_classes` with its own).
-    classes : array-like of shape (K,), default=None
-        The class of each label ``0, ..., K - 1`` the loss receives (a
-        classifier's ``classes_``). A DataFrame ``transition_matrix`` is
-        aligned to it by its index (true classes) and columns (noisy
-        classes), the way :func:`skmislabel.flip_labels` aligns one: missing,
-        extra or repeated labels are refused. None: the classes are the
-        labels ``0, ..., K - 1``.
+    %(classes)s
     reduction : str, default="sum_over_batch_size"
         How Keras reduces the per-sample losses.
     name : str, default=None
@@ -679,6 +686,7 @@ class ForwardCorrectedCrossEntropy(_TransitionMatrixLoss):
 
 
 @keras.saving.register_keras_serializable(package="skmislabel")
+@fill_doc(classes=_CLASSES_DOC)
 class BackwardCorrectedCrossEntropy(_TransitionMatrixLoss):
     """Backward loss correction: the cross-entropies of all classes weighted by ``T^{-1}``.
 
@@ -696,13 +704,7 @@ class BackwardCorrectedCrossEntropy(_TransitionMatrixLoss):
         most 1e8), in the order of ``classes``. ``K`` must be the network's
         number of outputs; the loss does not check it (the caller compares
         :attr:`n_classes` with its own).
-    classes : array-like of shape (K,), default=None
-        The class of each label ``0, ..., K - 1`` the loss receives (a
-        classifier's ``classes_``). A DataFrame ``transition_matrix`` is
-        aligned to it by its index (true classes) and columns (noisy
-        classes), the way :func:`skmislabel.flip_labels` aligns one: missing,
-        extra or repeated labels are refused. None: the classes are the
-        labels ``0, ..., K - 1``.
+    %(classes)s
     reduction : str, default="sum_over_batch_size"
         How Keras reduces the per-sample losses.
     name : str, default=None
