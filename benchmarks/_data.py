@@ -55,3 +55,15 @@ def noise_estimation_model():
     return make_pipeline(
         PCA(n_components=50, random_state=0), StandardScaler(), LogisticRegression(max_iter=300)
     )
+
+
+def cleaning_cnn(random_state, tf_threads=None):
+    """The CNN a cleaner uses as its out-of-fold model (remedies.py's
+    ``clean_*_cnn`` rows): the lesson's network, 5 epochs of batch 128.
+
+    Provisional, written by the remedies helper until the function of the
+    same name from the cleaner benchmarks lands; to be reconciled with it.
+    """
+    from skmislabel import CNNClassifier
+
+    return CNNClassifier(epochs=5, batch_size=128, random_state=random_state, tf_threads=tf_threads)

@@ -41,6 +41,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
+
 EXIT_OK, EXIT_FAILED, EXIT_REFUSED, EXIT_INTERRUPTED = 0, 1, 2, 130
 # Two rates closer than this are one rate (0.2 and 0.20000000000001).
 RATE_TOLERANCE = 1e-9
@@ -53,9 +55,17 @@ NOISE_TYPES = (
     "confidence",
     "pmd",
     "borderline",
+    "mnist-asymmetric",
 )
 # The types whose flips follow each sample (their options: add_noise_arguments).
 INSTANCE_NOISE_TYPES = ("part_dependent", "confidence", "pmd", "borderline")
+# Noise of the literature, as LabelNoiseInjector(noise_type="mapping"): each
+# mapped class flips to its target with probability the rate, the others
+# never. "mnist-asymmetric" is the MNIST noise of Patrini et al. (2017),
+# "Making deep neural networks robust to label noise: a loss correction
+# approach" (reference code giorgiop/loss-correction, noise.py,
+# noisify_mnist_asymmetric): 2 -> 7, 3 -> 8, 5 <-> 6, 7 -> 1.
+NOISE_PRESETS = {"mnist-asymmetric": {2: 7, 3: 8, 5: 6, 6: 5, 7: 1}}
 # Flags that say how a run is executed, not what it computes: a resumed run
 # may change them.
 EXECUTION_SETTINGS = ("n_jobs", "backend", "scheduler", "verbose", "parallelism")
@@ -205,10 +215,29 @@ def noise_options(args):
 
 
 def injector(noise_type, args, **params):
-    """A LabelNoiseInjector of ``noise_type`` with the command line's options."""
+    """A LabelNoiseInjector of ``noise_type`` (a preset of NOISE_PRESETS is
+    the mapping type with its ``class_mapping``) with the command line's options."""
     from skmislabel import LabelNoiseInjector
 
+    if noise_type in NOISE_PRESETS:
+        params = {**params, "class_mapping": dict(NOISE_PRESETS[noise_type])}
+        noise_type = "mapping"
     return LabelNoiseInjector(noise_type=noise_type, **noise_options(args), **params)
+
+
+def check_noise_classes(noise_types, y, where="the data"):
+    """Refuse a preset whose mapping names classes ``y`` lacks (exit 2):
+    its injector would fail at every fit, or flip into a class the data
+    do not have."""
+    present = set(np.unique(y).tolist())
+    for noise_type in dict.fromkeys(noise_types):
+        mapping = NOISE_PRESETS.get(noise_type)
+        if mapping is None:
+            continue
+        missing = sorted((set(mapping) | set(mapping.values())) - present)
+        if missing:
+            pairs = ", ".join(f"{true} -> {noisy}" for true, noisy in mapping.items())
+            raise Refused(f"--noise {noise_type} flips {pairs}: {where} lack the classes {missing}")
 
 
 def settings_fingerprint(settings):
@@ -450,14 +479,24 @@ def number(value):
 class ResultsCsv:
     """The results CSV of a run: ``columns`` in order, each read back by its
     parser in ``parsers`` (a function of the cell's text that raises
-    ValueError); ``legacy_columns`` may be absent from an older file's
-    header (read as NaN)."""
+    ValueError). ``legacy_columns`` are the columns added by later
+    versions, absent from an older file's header (read as NaN): one group of
+    names, or the groups of successive versions, oldest first (a file lacks
+    the last groups: the first one's, or the first two's, ...)."""
 
     def __init__(self, folder, name, columns, parsers, *, legacy_columns=()):
         self.folder, self.name = folder, name
         self.path = folder.path / name
         self.columns, self.parsers = list(columns), parsers
-        self.legacy_columns = tuple(legacy_columns)
+        groups = legacy_columns
+        if all(isinstance(column, str) for column in groups):
+            groups = (groups,) if groups else ()
+        self.legacy_columns = tuple(column for group in groups for column in group)
+        # The headers of each older version, then of this one.
+        self._headers = []
+        for first_absent in range(len(groups) + 1):
+            absent = {column for group in groups[first_absent:] for column in group}
+            self._headers.append([column for column in self.columns if column not in absent])
 
     def _formatted(self, row):
         values = {}
@@ -537,12 +576,10 @@ class ResultsCsv:
         if records and not content.endswith("\n"):
             torn, records = ",".join(records[-1]), records[:-1]
             first_lines.pop()
-        current = [column for column in self.columns]
-        legacy = [column for column in self.columns if column not in self.legacy_columns]
-        if header not in (current, legacy):
+        if header not in self._headers:
             raise Refused(
                 f"{where} has the columns {header}, not those of this version's results "
-                f"{current}; pass --overwrite or another --out"
+                f"{self.columns}; pass --overwrite or another --out"
             )
         if records and len(records[-1]) < len(header):
             torn, records = ",".join(records[-1]), records[:-1]

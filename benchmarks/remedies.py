@@ -29,7 +29,37 @@ noise 20%, 45%, 2 repeats, with every method:
   records ``T_hat``'s error ``sum|T_hat - T| / sum|T|`` against the
   injector's ``T`` and the estimated flip rate (Co-teaching's
   ``forget_rate_``) against the share flipped; the early-stopped row records
-  ``n_iter_`` and ``best_validation_score_``.
+  ``n_iter_`` and ``best_validation_score_``;
+- the cleaning rows, which clean the noisy training labels with a cleaner of
+  ``skmislabel.cleaning`` first and train the CNN on what it returns
+  (``make_pipeline(injector, cleaner, CNNClassifier(loss=...))`` computes
+  the same), named ``clean_<cleaner>_<action>[_<model>][_sce]``: the
+  cleaner ``cl`` (``ConfidentLearningCleaner``), ``disagreement``
+  (``DisagreementCleaner``) or ``kdn`` (``NeighborhoodCleaner``, its own
+  10 neighbours, no model); the action ``remove`` or ``relabel``; the
+  out-of-fold model of ``cl`` and ``disagreement``, ``knn`` (5-NN, their
+  default) or ``cnn`` (``_data.cleaning_cnn``: the lesson's CNN, 5 epochs);
+  ``_sce``: the CNN after the cleaner trains with ``loss="sce"`` instead of
+  cross-entropy. The grid: ``clean_cl_remove_knn``,
+  ``clean_cl_remove_cnn``, ``clean_cl_relabel_knn``,
+  ``clean_cl_relabel_cnn``, ``clean_disagreement_remove_knn``,
+  ``clean_disagreement_remove_cnn``, ``clean_disagreement_relabel_knn``,
+  ``clean_disagreement_relabel_cnn``, ``clean_kdn_remove``,
+  ``clean_kdn_relabel``, and with SCE ``clean_cl_remove_knn_sce``,
+  ``clean_disagreement_remove_knn_sce``, ``clean_kdn_remove_sce``,
+  ``clean_kdn_relabel_sce``. The cleaner's ``random_state`` (its folds and
+  its model's seed) is the repeat's model seed. A cleaning fit's last row
+  records what the cleaner did against the injected truth: ``n_suspects``,
+  ``n_removed``, ``n_relabelled`` (labels it changed), the
+  ``suspect_precision`` and ``suspect_recall`` of its suspects against the
+  flipped labels, the ``wrong_label_share`` of the labels it returned
+  (the CNN's training labels) and ``cleaning_time`` (seconds, inside
+  ``fit_time``; out-of-fold probabilities that this worker process already
+  computed for the same data, model and seed are reused, so the second
+  cleaner of a model may take almost none). For these rows ``memorized``,
+  ``corrected``, ``clean_accuracy`` and ``n_flipped`` are measured on the
+  labels the CNN trained on: a label is *flipped* when it is still wrong
+  after cleaning (``n_flipped`` counts those, not the injected flips).
 
 A method that is no longer run, ``forward_estimated`` (``T`` from anchor
 points of the same repeat's cross-entropy network after its last epoch,
@@ -50,12 +80,18 @@ the model ``fit`` returns, at the epoch whose weights it restored. It writes
   of methods and noises it was not asked to run (``--method`` and
   ``--noise`` choose what runs, not what is kept);
 - ``results/remedies.png``: last- and best-epoch test accuracy per method and
-  noise; ``results/memorization.png``: cross-entropy against the best remedy
+  noise, the methods grouped by family (baseline, robust training, oracle,
+  noise estimated, cleaning); ``results/memorization.png``: cross-entropy against the best remedy
   at symmetric 50%, epoch by epoch (when that noise is in the run);
 - ``results/remedies.json``: versions, settings, the summary table, the
-  estimated T's error against the true one, machine, wall time;
+  ``remedy_table`` (which remedy for which noise: method x noise condition,
+  last-epoch mean ± std and best-epoch mean), the estimated T's error
+  against the true one, machine, wall time;
 
-and prints the table (mean ± std over repeats, ddof=1). The table, figure
+and prints the table (mean ± std over repeats, ddof=1). ``--noise`` takes
+the noise types of the harness, among them ``mnist-asymmetric``: the MNIST
+noise of Patrini et al. (2017), 2 -> 7, 3 -> 8, 5 <-> 6, 7 -> 1, each with
+probability the rate (refused on data without those classes). The table, figure
 and JSON summarise every complete fit in the CSV, the kept ones included.
 
 Exit status: 0 on success; 2 for bad arguments or unusable files (no result
@@ -75,9 +111,12 @@ Examples::
         --methods forward_hoc coteaching_estimated \\
         --noise symmetric 0.5 --noise pairflip 0.45
     python benchmarks/remedies.py --quick --noise confidence 0.3 --noise borderline 0.2
+    python benchmarks/remedies.py --noise mnist-asymmetric 0.4 \
+        --methods cross_entropy clean_kdn_remove clean_cl_remove_cnn
     python benchmarks/remedies.py --backend dask --n-jobs 2
 """
 
+import collections
 import functools
 import hashlib
 import json
@@ -121,6 +160,40 @@ RETIRED_METHODS = {
     "repeat's cross-entropy network after its last epoch (it had memorized the flipped "
     "labels); not the estimate the forward_* rows use",
 }
+# Cleaning as a remedy (see the module docstring): the method name's parts.
+Cleaning = collections.namedtuple("Cleaning", "cleaner action model loss")
+CLEANERS = ("cl", "disagreement", "kdn")
+CLEANING_ACTIONS = ("remove", "relabel")
+# The out-of-fold models of the cleaners that take one (kdn takes none).
+CLEANING_MODELS = ("knn", "cnn")
+# Cleaned, then trained with SCE: the four cleanings with the cheap evidence
+# (5-NN, kDN's neighbours) that left the fewest wrong labels on the lesson's
+# data at symmetric 40% (noise seed 0): kdn_remove 1.1%, disagreement_remove
+# 2.8%, kdn_relabel 6.2%, cl_remove 8.9% (cl_relabel 12.6%,
+# disagreement_relabel 12.8%).
+CLEANING_WITH_SCE = (
+    "clean_cl_remove_knn",
+    "clean_disagreement_remove_knn",
+    "clean_kdn_remove",
+    "clean_kdn_relabel",
+)
+
+
+def _cleaning_grid():
+    """``{method name: Cleaning}`` of every cleaning row."""
+    grid = {}
+    for cleaner in CLEANERS:
+        for action in CLEANING_ACTIONS:
+            for model in (None,) if cleaner == "kdn" else CLEANING_MODELS:
+                name = "_".join(part for part in ("clean", cleaner, action, model) if part)
+                grid[name] = Cleaning(cleaner, action, model, "cross_entropy")
+    for name in CLEANING_WITH_SCE:
+        grid[f"{name}_sce"] = grid[name]._replace(loss="sce")
+    return grid
+
+
+CLEANING_METHODS = _cleaning_grid()
+METHODS += tuple(CLEANING_METHODS)
 DEFAULTS = {"dataset": "mnist", "repeats": 2, "epochs": 20}
 QUICK_DEFAULTS = {"dataset": "digits", "repeats": 1, "epochs": 3}
 # The noise when no --symmetric, --pairflip or --noise is given.
@@ -151,6 +224,20 @@ COLUMNS = (
 )
 # Added after the run on record: absent from an older CSV's header.
 ORACLE_FREE_COLUMNS = COLUMNS[-5:]
+# Added with the cleaning rows: absent from the header of the run on record;
+# empty for the other methods, and on a cleaning fit's rows but its last.
+CLEANING_COLUMNS = (
+    "n_suspects",
+    "n_removed",
+    "n_relabelled",
+    "suspect_precision",
+    "suspect_recall",
+    "wrong_label_share",
+    "cleaning_time",
+)
+COLUMNS += CLEANING_COLUMNS
+# The columns of later versions, oldest first: an older CSV lacks the last groups.
+LEGACY_COLUMNS = (ORACLE_FREE_COLUMNS, CLEANING_COLUMNS)
 TASK_COLUMNS = ("method", "noise_type", "noise_rate", "repeat")
 # Memorization is measured after every epoch on this many training images
 # (the same random ones at every epoch): predicting all 15,000 would add
@@ -396,6 +483,50 @@ def _estimator(method, task, args, transition_matrix):
     return CNNClassifier(loss=method, **common)
 
 
+def _cleaner(method, task, args):
+    """The cleaner of a cleaning method; its random_state is the repeat's
+    model seed."""
+    from skmislabel.cleaning import (
+        ConfidentLearningCleaner,
+        DisagreementCleaner,
+        NeighborhoodCleaner,
+    )
+
+    cleaning = CLEANING_METHODS[method]
+    if cleaning.cleaner == "kdn":
+        return NeighborhoodCleaner(action=cleaning.action)
+    model = None  # the cleaners' default, 5-NN
+    if cleaning.model == "cnn":
+        model = _data.cleaning_cnn(task["model_seed"], tf_threads=1 if args.n_jobs > 1 else None)
+    cleaner = ConfidentLearningCleaner if cleaning.cleaner == "cl" else DisagreementCleaner
+    return cleaner(model, action=cleaning.action, random_state=task["model_seed"])
+
+
+def clean(method, task, args, X, y_noisy):
+    """``(cleaner, X_cleaned, y_cleaned)``: the noisy training labels cleaned
+    as the cleaning method's rows clean them."""
+    cleaner = _cleaner(method, task, args)
+    X_cleaned, y_cleaned = cleaner.fit_resample(X, y_noisy)
+    return cleaner, X_cleaned, y_cleaned
+
+
+def _cleaning_report(cleaner, noise_mask, y_noisy, y_cleaned, y, seconds):
+    """What a cleaner did against the injected truth (last row's cells)."""
+    from skmislabel.metrics import detection_report
+
+    kept = cleaner.sample_indices_
+    detection = detection_report(noise_mask, cleaner.suspect_mask_)
+    return {
+        "n_suspects": int(cleaner.n_suspects_),
+        "n_removed": len(y_noisy) - len(kept),
+        "n_relabelled": int(np.sum(y_cleaned != y_noisy[kept])),
+        "suspect_precision": detection.precision,
+        "suspect_recall": detection.recall,
+        "wrong_label_share": float(np.mean(y_cleaned != y[kept])),
+        "cleaning_time": round(seconds, 2),
+    }
+
+
 def _relative_error(estimate, truth):
     """``sum|T_hat - T| / sum|T|``, the field's measure of an estimated T."""
     return float(np.abs(np.asarray(estimate) - truth).sum() / np.abs(truth).sum())
@@ -465,7 +596,24 @@ def run_task(task, args):
             task["noise_type"], args, noise_rate=task["noise_rate"], random_state=task["noise_seed"]
         )
         _, y_noisy = injector.fit_resample(X, y)
-        estimator = _estimator(task["method"], task, args, injector.transition_matrix_)
+        X_trained, y_trained, y_true = X, y_noisy, y
+        if task["method"] in CLEANING_METHODS:
+            # The CNN trains on what the cleaner returns.
+            cleaning_started = time.perf_counter()
+            cleaner, X_trained, y_trained = clean(task["method"], task, args, X, y_noisy)
+            y_true = y[cleaner.sample_indices_]
+            cleaned = _cleaning_report(
+                cleaner,
+                injector.noise_mask_,
+                y_noisy,
+                y_trained,
+                y,
+                time.perf_counter() - cleaning_started,
+            )
+            estimator = _estimator(CLEANING_METHODS[task["method"]].loss, task, args, None)
+        else:
+            cleaned = {}
+            estimator = _estimator(task["method"], task, args, injector.transition_matrix_)
         if task["method"] == "cross_entropy_early_stopped":
             measured = [
                 _early_stopped(estimator, X, y_noisy, y, X_test, y_test, task["noise_seed"])
@@ -473,13 +621,13 @@ def run_task(task, args):
         else:
             curve = memorization_curve(
                 estimator,
-                X,
-                y_noisy,
-                y,
+                X_trained,
+                y_trained,
+                y_true,
                 X_test=X_test,
                 y_test=y_test,
                 epochs=args.epochs,
-                max_samples=min(MEASURED_TRAINING_SAMPLES, len(y)),
+                max_samples=min(MEASURED_TRAINING_SAMPLES, len(y_true)),
                 random_state=task["noise_seed"],
             )
             measured = [
@@ -499,6 +647,7 @@ def run_task(task, args):
                 injector.transition_matrix_,
                 float(np.mean(y_noisy != y)),
             )
+            last.update(cleaned)
     except Exception as exc:  # noqa: BLE001 - a failed fit is recorded, never a number
         return [
             {
@@ -555,6 +704,8 @@ PARSERS = {
     "error": harness.text,
     **dict.fromkeys(ESTIMATE_COLUMNS, lambda value: None if value == "" else harness.number(value)),
     "n_iter": harness.optional_count,
+    **dict.fromkeys(CLEANING_COLUMNS, lambda value: None if value == "" else harness.number(value)),
+    **dict.fromkeys(("n_suspects", "n_removed", "n_relabelled"), harness.optional_count),
 }
 
 
@@ -625,7 +776,7 @@ def _frame(rows):
 
     frame = pd.DataFrame(rows, columns=COLUMNS)
     frame = frame[frame["error"].fillna("") == ""].copy()
-    for column in (*FLOAT_COLUMNS, "fit_time", *ESTIMATE_COLUMNS):
+    for column in (*FLOAT_COLUMNS, "fit_time", *ESTIMATE_COLUMNS, *CLEANING_COLUMNS):
         # Rows read back from the CSV hold text, "nan" included (no flipped
         # label to memorize at rate 0), which to_numeric refuses.
         frame[column] = [
@@ -647,7 +798,10 @@ def summarize(frame):
             "best": rows["test_accuracy"].max(),
             "best_epoch": int(rows.loc[rows["test_accuracy"].idxmax(), "epoch"]),
             "memorized": rows.loc[rows["epoch"].idxmax(), "memorized"],
-            **{column: rows.loc[rows["epoch"].idxmax(), column] for column in ESTIMATE_COLUMNS},
+            **{
+                column: rows.loc[rows["epoch"].idxmax(), column]
+                for column in (*ESTIMATE_COLUMNS, *CLEANING_COLUMNS)
+            },
         },
         include_groups=False,
     )
@@ -666,6 +820,11 @@ def summarize(frame):
                 row[name] = [int(number) for number in numbers]  # as best_epoch: per fit
             elif name != "n_iter" and not np.isnan(numbers).all():
                 row[name] = float(np.nanmean(numbers))
+        if method in CLEANING_METHODS:
+            # What the cleaner did, the mean over repeats (NaN: undefined).
+            for name in CLEANING_COLUMNS:
+                numbers = np.array([value[name] for value in values], dtype=float)
+                row[name] = float(np.mean(numbers))
         if method in ORACLE_METHODS:
             row["note"] = "oracle: given the true T or noise rate"
         elif method in RETIRED_METHODS:
@@ -730,25 +889,77 @@ def transition_matrix_errors(rows, args):
     return errors
 
 
-def _print_table(table):
+def family(method):
+    """The kind of remedy a method is, for the table and the figure."""
+    if method == "cross_entropy":
+        return "baseline"
+    if method in ORACLE_METHODS:
+        return "oracle"
+    if method in (*FORWARD_ESTIMATED, "coteaching_estimated", "cross_entropy_early_stopped"):
+        return "noise estimated"
+    if method in CLEANING_METHODS:
+        return "cleaning"
+    if method in RETIRED_METHODS:
+        return "retired"
+    return "robust training"
+
+
+def _condition_name(noise_type, rate):
+    return f"{noise_type} {rate:g}"
+
+
+def remedy_table(table):
+    """Which remedy for which noise: one row per method (in the summary's
+    order), one cell per noise condition, "last ± std (best mean)" of the
+    test accuracy over repeats ("-" where the method was not run)."""
     conditions = _table_conditions(table)
-    methods = list(dict.fromkeys(row["method"] for row in table))
     cells = {(row["method"], row["noise_type"], row["noise_rate"]): row for row in table}
-    header = "method".ljust(28) + "".join(
-        f"{noise_type[:3]} {rate:.2f} last / best".rjust(34) for noise_type, rate in conditions
-    )
-    print(header)
-    for method in methods:
-        line = method.ljust(28)
+    rows = []
+    for method in dict.fromkeys(row["method"] for row in table):
+        line = {"method": method, "family": family(method)}
         for noise_type, rate in conditions:
             row = cells.get((method, noise_type, rate))
-            if row is None:
-                line += "-".rjust(34)
-                continue
-            std = "" if math.isnan(row["last_std"]) else f"±{row['last_std']:.3f}"
-            best_std = "" if math.isnan(row["best_std"]) else f"±{row['best_std']:.3f}"
-            line += f"{row['last']:.3f}{std} / {row['best']:.3f}{best_std}".rjust(34)
-        print(line)
+            text = "-"
+            if row is not None:
+                std = "" if math.isnan(row["last_std"]) else f" ± {row['last_std']:.3f}"
+                text = f"{row['last']:.3f}{std} ({row['best']:.3f})"
+            line[_condition_name(noise_type, rate)] = text
+        rows.append(line)
+    return {
+        "cells": "last-epoch test accuracy, mean ± std over repeats (best-epoch mean)",
+        "conditions": [_condition_name(*condition) for condition in conditions],
+        "rows": rows,
+    }
+
+
+def _print_table(compact):
+    width = max([28, *(len(row["method"]) + 2 for row in compact["rows"])])
+    column = max([26, *(len(name) + 2 for name in compact["conditions"])])
+    print(f"test accuracy: {compact['cells']}")
+    print("method".ljust(width) + "".join(name.rjust(column) for name in compact["conditions"]))
+    previous = None
+    for row in compact["rows"]:
+        if row["family"] != previous:
+            print(f"-- {row['family']}")
+            previous = row["family"]
+        print(
+            row["method"].ljust(width)
+            + "".join(row[name].rjust(column) for name in compact["conditions"])
+        )
+
+
+def _print_cleaning(table):
+    """What each cleaner did, mean over repeats."""
+    for row in table:
+        if row["method"] not in CLEANING_METHODS:
+            continue
+        print(
+            f"{row['method']} {_condition_name(row['noise_type'], row['noise_rate'])}: "
+            f"{row['n_removed']:.0f} removed, {row['n_relabelled']:.0f} relabelled, "
+            f"suspects' precision {row['suspect_precision']:.3f} recall "
+            f"{row['suspect_recall']:.3f}, wrong labels left {row['wrong_label_share']:.3f}, "
+            f"{row['cleaning_time']:.1f} s"
+        )
 
 
 def _plot(table, frame, folder):
@@ -762,10 +973,20 @@ def _plot(table, frame, folder):
     conditions = _table_conditions(table)
     methods = list(dict.fromkeys(row["method"] for row in table))
     cells = {(row["method"], row["noise_type"], row["noise_rate"]): row for row in table}
+    # A row per method (about 30 with the cleaning grid): the figure grows
+    # with them, and a line parts each family of remedies.
     figure, axes = plt.subplots(
-        1, len(conditions), figsize=(2.6 * len(conditions) + 1.5, 4.2), sharey=True, squeeze=False
+        1,
+        len(conditions),
+        figsize=(2.6 * len(conditions) + 2.5, max(4.2, 0.22 * len(methods) + 1.6)),
+        sharey=True,
+        squeeze=False,
     )
     positions = np.arange(len(methods))
+    families = [family(method) for method in methods]
+    boundaries = [
+        index - 0.5 for index in range(1, len(methods)) if families[index] != families[index - 1]
+    ]
     for ax, (noise_type, rate) in zip(axes[0], conditions):
         for offset, (name, marker) in zip((-0.15, 0.15), (("last", "o"), ("best", "^"))):
             means = [cells.get((m, noise_type, rate), {}).get(name, np.nan) for m in methods]
@@ -783,11 +1004,13 @@ def _plot(table, frame, folder):
         baseline = cells.get(("cross_entropy", noise_type, rate))
         if baseline is not None:
             ax.axvline(baseline["last"], color="0.6", linestyle="--", linewidth=1)
+        for boundary in boundaries:
+            ax.axhline(boundary, color="0.8", linewidth=0.8)
         ax.set_title(f"{noise_type} {rate:.0%}")
         ax.set_xlabel("Test accuracy")
         ax.grid(axis="x", alpha=0.3)
     labels = [f"{method} (retired)" if method in RETIRED_METHODS else method for method in methods]
-    axes[0, 0].set_yticks(positions, labels)
+    axes[0, 0].set_yticks(positions, labels, fontsize=8)
     axes[0, 0].invert_yaxis()
     axes[0, -1].legend(loc="lower left", fontsize=8)
     figure.suptitle(
@@ -840,21 +1063,29 @@ def _plot(table, frame, folder):
 # --------------------------------------------------------------------------
 def run(args):
     harness.require_tqdm()
-    harness.check_n_neighbors(args, len(_load(args.dataset)[1]))
+    y_train = _load(args.dataset)[1]
+    harness.check_n_neighbors(args, len(y_train))
+    harness.check_noise_classes(
+        [noise_type for noise_type, _ in _conditions(args)],
+        y_train,
+        f"the training labels of --dataset {args.dataset}",
+    )
     files = (CSV, JSON, PNG, MEMORIZATION_PNG)
     with harness.OutputFolder(
         args.out, "remedies", files, resume=args.resume, overwrite=args.overwrite
     ) as folder:
-        results = harness.ResultsCsv(
-            folder, CSV, COLUMNS, PARSERS, legacy_columns=ORACLE_FREE_COLUMNS
-        )
+        results = harness.ResultsCsv(folder, CSV, COLUMNS, PARSERS, legacy_columns=LEGACY_COLUMNS)
         done, dropped = {}, 0
         if args.resume and folder.exists(CSV):
             saved = results.read()
             for row in saved:
                 # A CSV of before these columns: empty cells, as a row that
-                # has nothing to put there writes them.
-                for column in ORACLE_FREE_COLUMNS:
+                # has nothing to put there writes them. (A cleaning row is
+                # never older than its columns: its NaN is a measured one.)
+                absent = ORACLE_FREE_COLUMNS
+                if row["method"] not in CLEANING_METHODS:
+                    absent += CLEANING_COLUMNS
+                for column in absent:
                     if isinstance(row[column], float) and math.isnan(row[column]):
                         row[column] = None
             done, dropped = _complete_fits(saved, args, results.path)
@@ -931,8 +1162,10 @@ def _sweep(args, folder, results, report, done, dropped):
     good = [row for row in all_rows if not row["error"]]
     frame = _frame(good)
     table = summarize(frame) if len(frame) else []
+    compact = remedy_table(table)
     print()
-    _print_table(table)
+    _print_table(compact)
+    _print_cleaning(table)
     errors = transition_matrix_errors(good, args)
     for method, note in RETIRED_METHODS.items():
         if any(row["method"] == method for row in table):
@@ -964,6 +1197,7 @@ def _sweep(args, folder, results, report, done, dropped):
             for row in failures
         ],
         table=table,
+        remedy_table=compact,
         transition_matrix_errors=errors,
         retired_methods={
             method: note

@@ -156,6 +156,10 @@ def test_an_existing_run_is_neither_overwritten_nor_mixed(small_run, tmp_path):
         (["--symmetric", "--pairflip"], "at least one rate"),
         (["--repeats", "0"], "at least 1"),
         (["--method", "mae"], "invalid choice"),
+        (["--method", "clean_kdn_remove_knn"], "invalid choice 'clean_kdn_remove_knn'"),
+        (["--method", "clean_cl_relabel_knn_gce"], "invalid choice"),
+        (["--noise", "mnist-symmetric", "0.4"], "invalid type 'mnist-symmetric'"),
+        (["--noise", "mnist-asymmetric", "0"], "clean training"),
     ],
 )
 def test_bad_arguments_exit_2(tmp_path, args, message):
@@ -196,3 +200,73 @@ def test_a_resumed_run_reads_back_the_nan_shares_of_clean_labels(tmp_path):
     report = json.loads((tmp_path / "remedies.json").read_text())
     (row,) = report["table"]
     assert row["memorized"] is None and row["last"] > 0
+
+
+# --------------------------------------------------------------------------
+# Cleaning as a remedy, and Patrini's MNIST noise (issue 21)
+# --------------------------------------------------------------------------
+def test_cleaning_rows_train_the_cnn_on_what_each_cleaner_returns(tmp_path, monkeypatch):
+    pytest.importorskip("cleanlab", reason="ConfidentLearningCleaner needs the cleaning extra")
+    from skmislabel import CNNClassifier
+
+    benchmark = load_benchmark("remedies")
+    # The cleaners' CNN, 1 epoch: the same code path in a few seconds.
+    monkeypatch.setattr(
+        benchmark._data,
+        "cleaning_cnn",
+        lambda random_state, tf_threads=None: CNNClassifier(
+            epochs=1, random_state=random_state, tf_threads=tf_threads
+        ),
+    )
+    argv = ["--quick", "--methods", "clean_cl_remove_cnn", "clean_kdn_relabel_sce"]
+    argv += ["--symmetric", "--pairflip", "--noise", "mnist-asymmetric", "0.4"]
+    argv += ["--epochs", "2", "--batch-size", "32", "--n-jobs", "1", "--out", str(tmp_path)]
+    assert benchmark.main(argv) == 0
+    frame = pd.read_csv(tmp_path / "remedies.csv")
+    assert len(frame) == 2 * 2 and frame["error"].isna().all()
+    frame = frame[frame["epoch"] == 2].set_index("method")  # what the cleaner did
+    assert set(frame.index) == {"clean_cl_remove_cnn", "clean_kdn_relabel_sce"}
+    assert (frame["noise_type"] == "mnist-asymmetric").all()
+    for method in frame.index:
+        row = frame.loc[method]
+        assert 0.3 < row["test_accuracy"] <= 1 and 0 < row["cleaning_time"] < row["fit_time"]
+        # Patrini's noise flips 40% of the 2s, 3s, 5s, 6s and 7s: about 20%.
+        assert row["n_suspects"] > 0 and 0 <= row["wrong_label_share"] < 0.2
+    assert (
+        frame.loc["clean_cl_remove_cnn", "n_removed"]
+        == frame.loc["clean_cl_remove_cnn", "n_suspects"]
+    )
+    assert frame.loc["clean_kdn_relabel_sce", "n_removed"] == 0
+    report = json.loads((tmp_path / "remedies.json").read_text())
+    assert report["remedy_table"]["conditions"] == ["mnist-asymmetric 0.4"]
+    assert (tmp_path / "remedies.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_a_cleaning_row_cleans_as_the_pipelines_cleaner_step():
+    pytest.importorskip("cleanlab", reason="ConfidentLearningCleaner needs the cleaning extra")
+    from skmislabel import CNNClassifier, make_pipeline
+
+    benchmark = load_benchmark("remedies")
+    args = benchmark._parse(["--quick", "--symmetric", "0.4", "--pairflip"])
+    X, y = benchmark._load("digits")[:2]
+    for method in ("clean_cl_remove_knn_sce", "clean_kdn_relabel_sce"):
+        (task,) = [task for task in benchmark._tasks(args) if task["method"] == method]
+        injector = benchmark.harness.injector(
+            "symmetric", args, noise_rate=0.4, random_state=task["noise_seed"]
+        )
+        _, y_noisy = injector.fit_resample(X, y)
+        cleaner, X_cleaned, y_cleaned = benchmark.clean(method, task, args, X, y_noisy)
+        pipeline = make_pipeline(
+            benchmark.harness.injector(
+                "symmetric", args, noise_rate=0.4, random_state=task["noise_seed"]
+            ),
+            benchmark._cleaner(method, task, args),
+            CNNClassifier(loss="sce", epochs=1, random_state=task["model_seed"]),
+        ).fit(X, y)
+        step = pipeline[1]
+        np.testing.assert_array_equal(step.suspect_mask_, cleaner.suspect_mask_)
+        np.testing.assert_array_equal(step.sample_indices_, cleaner.sample_indices_)
+        X_piped, y_piped = pipeline[:-1].fit_resample(X, y)
+        np.testing.assert_array_equal(X_piped, X_cleaned)
+        np.testing.assert_array_equal(y_piped, y_cleaned)
+        assert len(y_piped) < len(y) if "remove" in method else (y_piped != y_noisy).any()

@@ -486,7 +486,7 @@ def test_committed_runs_stay_readable(noise_curve, remedies):
         "remedies.csv",
         remedies.COLUMNS,
         remedies.PARSERS,
-        legacy_columns=remedies.ORACLE_FREE_COLUMNS,
+        legacy_columns=remedies.LEGACY_COLUMNS,
     ).read()
     assert len(rows) == len(pd.read_csv(images / "remedies.csv"))
 
@@ -547,9 +547,10 @@ def test_the_remedies_run_on_record_keeps_its_settings_and_seeds(remedies):
     saved = {remedies._task_key(row) for _, row in record.iterrows()}
     assert saved <= set(tasks)
     # The oracle rows and the robust losses are all there, at every noise (the
-    # oracle-free rows may cover only some: the record is extended by them).
+    # oracle-free and cleaning rows may cover only some: the record is
+    # extended by them).
     oracle_free = (*remedies.FORWARD_ESTIMATED, "coteaching_estimated")
-    oracle_free += ("cross_entropy_early_stopped",)
+    oracle_free += ("cross_entropy_early_stopped", *remedies.CLEANING_METHODS)
     assert {key for key in tasks if key[0] not in oracle_free} <= saved
     for _, row in record.iterrows():
         task = tasks[remedies._task_key(row)]
@@ -620,11 +621,12 @@ def test_a_one_report_script_takes_out_as_a_folder_and_never_replaces_unasked(tm
 # remedies.py: oracle-free rows beside the record's (issue 20 item 4)
 # --------------------------------------------------------------------------
 def _as_before_the_oracle_free_rows(path, remedies):
-    """The CSV as the version of the run on record wrote it: without the
-    oracle-free columns, with forward_estimated rows (here gce's, renamed)
-    and the anchor estimate on the cross-entropy fit's last row."""
+    """The CSV as the version before the run on record wrote it: without the
+    oracle-free and cleaning columns, with forward_estimated rows (here
+    gce's, renamed) and the anchor estimate on the cross-entropy fit's last
+    row."""
     frame = pd.read_csv(path, keep_default_na=False, dtype=str)
-    frame = frame.drop(columns=list(remedies.ORACLE_FREE_COLUMNS))
+    frame = frame.drop(columns=[column for group in remedies.LEGACY_COLUMNS for column in group])
     retired = frame[frame["method"] == "gce"].assign(method="forward_estimated")
     frame = pd.concat([frame, retired], ignore_index=True)
     last = (frame["method"] == "cross_entropy") & (frame["epoch"] == "2")
@@ -649,7 +651,8 @@ def test_remedies_resume_with_some_methods_keeps_every_old_row_and_says_what_the
     assert list(frame.columns) == list(remedies.COLUMNS)
     kept = frame[frame["method"] != "forward_hoc"].reset_index(drop=True)
     pd.testing.assert_frame_equal(kept[old.columns], old)
-    assert (kept[list(remedies.ORACLE_FREE_COLUMNS)] == "").all().all()
+    added = [column for group in remedies.LEGACY_COLUMNS for column in group]
+    assert (kept[added] == "").all().all()
     assert len(frame[frame["method"] == "forward_hoc"]) == 2
     report = _strict_json(tmp_path / "remedies.json")
     table = {row["method"]: row for row in report["table"]}
@@ -706,3 +709,128 @@ def test_remedies_early_stopped_fit_is_one_row_and_a_bad_one_runs_again(remedies
         pd.testing.assert_frame_equal(
             rerun.drop(columns="fit_time"), frame.drop(columns="fit_time")
         )
+
+
+# --------------------------------------------------------------------------
+# remedies.py: the mnist-asymmetric preset and the cleaning rows (issue 21)
+# --------------------------------------------------------------------------
+def _patrini_mnist_matrix(rate):
+    """The MNIST noise of Patrini et al. (2017), as their reference code
+    (giorgiop/loss-correction, noise.py) builds it."""
+    matrix = np.eye(10)
+    for true, noisy in ((7, 1), (2, 7), (5, 6), (6, 5), (3, 8)):
+        matrix[true, true], matrix[true, noisy] = 1 - rate, rate
+    return matrix
+
+
+@pytest.mark.parametrize("rate", [0.2, 0.4])
+def test_the_mnist_asymmetric_preset_is_patrinis_matrix(remedies, rate):
+    X, y = remedies._load("digits")[:2]
+    args = remedies._parse(["--quick", "--noise", "mnist-asymmetric", str(rate)])
+    for seed in range(3):
+        injector = remedies.harness.injector(
+            "mnist-asymmetric", args, noise_rate=rate, random_state=seed
+        )
+        _, y_noisy = injector.fit_resample(X, y)
+        # Exact sampling: floor or ceil of rate * n_k flips in class k, so
+        # each row is the requested one up to one sample of its class.
+        one_sample = 1 / np.bincount(y)[:, None]
+        difference = np.abs(injector.transition_matrix_ - _patrini_mnist_matrix(rate))
+        assert (difference <= one_sample).all()
+        flipped = y_noisy != y
+        assert set(y[flipped]) == {2, 3, 5, 6, 7}
+        targets = np.array([{2: 7, 3: 8, 5: 6, 6: 5, 7: 1}[true] for true in y[flipped]])
+        np.testing.assert_array_equal(y_noisy[flipped], targets)
+
+
+def test_remedies_refuses_the_preset_on_data_without_its_classes(remedies, tmp_path, capsys):
+    X, y, X_test, y_test = remedies._load("digits")
+    without_eights = y != 8
+    remedies._DATA["digits"] = (X[without_eights], y[without_eights], X_test, y_test)
+    try:
+        argv = ["--quick", "--method", "gce", "--symmetric", "--pairflip"]
+        argv += ["--noise", "mnist-asymmetric", "0.4", "--out", str(tmp_path / "out")]
+        assert exit_status(remedies.main, argv) == 2
+    finally:
+        remedies._DATA.pop("digits")
+    err = capsys.readouterr().err
+    assert "mnist-asymmetric" in err and "3 -> 8" in err and "[8]" in err, err
+    assert list(tmp_path.iterdir()) == []
+
+
+CLEANING_SMALL = [
+    "--quick",
+    "--methods", "clean_kdn_remove", "clean_cl_relabel_knn", "clean_disagreement_remove_knn_sce",
+    "--symmetric", "0.4",
+    "--pairflip",
+    "--epochs", "2",
+    "--n-jobs", "1",
+]  # fmt: skip
+
+
+def test_remedies_cleaning_rows_record_what_the_cleaner_did(remedies, tmp_path):
+    assert remedies.main([*CLEANING_SMALL, "--out", str(tmp_path)]) == 0
+    frame = pd.read_csv(tmp_path / "remedies.csv")
+    X, y = remedies._load("digits")[:2]
+    args = remedies._parse(CLEANING_SMALL)
+    for method, rows in frame.groupby("method"):
+        rows = rows.sort_values("epoch")
+        # What the cleaner did is on the last row only.
+        assert rows[list(remedies.CLEANING_COLUMNS)].iloc[:-1].isna().all().all()
+        last = rows.iloc[-1]
+        task = {key: last[key] for key in ("noise_type", "noise_rate", "noise_seed", "model_seed")}
+        injector = remedies.harness.injector(
+            "symmetric", args, noise_rate=0.4, random_state=int(task["noise_seed"])
+        )
+        _, y_noisy = injector.fit_resample(X, y)
+        cleaner, _, y_cleaned = remedies.clean(method, task, args, X, y_noisy)
+        kept = cleaner.sample_indices_
+        flagged = cleaner.suspect_mask_
+        assert last["n_suspects"] == flagged.sum() > 0
+        assert last["n_removed"] == len(y) - len(kept)
+        assert last["n_relabelled"] == np.sum(y_cleaned != y_noisy[kept])
+        assert (last["n_removed"] == 0) == (remedies.CLEANING_METHODS[method].action == "relabel")
+        flipped = injector.noise_mask_
+        assert last["suspect_precision"] == pytest.approx(np.mean(flipped[flagged]))
+        assert last["suspect_recall"] == pytest.approx(np.mean(flagged[flipped]))
+        wrong = y_cleaned != y[kept]
+        assert last["wrong_label_share"] == pytest.approx(np.mean(wrong))
+        # The memorization columns count the labels the CNN trained on.
+        assert (rows["n_flipped"] == wrong.sum()).all()
+        assert 0 <= last["cleaning_time"] <= last["fit_time"]
+    report = _strict_json(tmp_path / "remedies.json")
+    table = {row["method"]: row for row in report["table"]}
+    removed = frame.loc[frame["method"] == "clean_kdn_remove", "n_removed"].max()
+    assert table["clean_kdn_remove"]["n_removed"] == removed > 0
+    compact = report["remedy_table"]
+    assert compact["conditions"] == ["symmetric 0.4"]
+    assert {row["method"] for row in compact["rows"]} == set(table)
+    assert {row["family"] for row in compact["rows"]} == {"cleaning"}
+    cell = next(row for row in compact["rows"] if row["method"] == "clean_kdn_remove")
+    assert cell["symmetric 0.4"] == (
+        f"{table['clean_kdn_remove']['last']:.3f} ({table['clean_kdn_remove']['best']:.3f})"
+    )
+
+
+def test_remedies_resumes_the_record_format_with_cleaning_rows(
+    remedies, remedies_run, tmp_path, capsys
+):
+    # The run on record's CSV has no cleaning columns: its rows are kept, as
+    # they were, beside the new ones, and read back unchanged again.
+    saved = pd.read_csv(remedies_run / "remedies.csv", keep_default_na=False, dtype=str)
+    old = saved.drop(columns=list(remedies.CLEANING_COLUMNS))
+    old.to_csv(tmp_path / "remedies.csv", index=False)
+    argv = [*REMEDIES_SMALL, "--method", "clean_kdn_relabel", "--out", str(tmp_path), "--resume"]
+    assert remedies.main(argv) == 0
+    assert "6 fits (4 already done)" in capsys.readouterr().out
+    frame = pd.read_csv(tmp_path / "remedies.csv", keep_default_na=False, dtype=str)
+    assert list(frame.columns) == list(remedies.COLUMNS)
+    kept = frame[frame["method"] != "clean_kdn_relabel"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(kept[old.columns], old)
+    assert (kept[list(remedies.CLEANING_COLUMNS)] == "").all().all()
+    cleaned = frame[frame["method"] == "clean_kdn_relabel"]
+    assert len(cleaned) == 2 * 2 and (cleaned["n_relabelled"] != "").sum() == 2
+    before = (tmp_path / "remedies.csv").read_bytes()
+    assert remedies.main(argv) == 0
+    assert "6 fits (6 already done)" in capsys.readouterr().out
+    assert (tmp_path / "remedies.csv").read_bytes() == before

@@ -121,3 +121,39 @@ def test_predict_does_not_touch_labels_or_data(digits):
     np.testing.assert_array_equal(injector.noise_mask_, mask)
     # 1-NN memorises the noisy labels: training accuracy on clean y is 1 - rate.
     assert pipe.score(X, y) == pytest.approx(1 - injector.flip_rate_)
+
+
+@pytest.mark.cnn
+def test_a_cleaner_then_a_robust_loss_chain_after_the_injector(digits):
+    # remedies.py's clean_*_sce rows: what this pipeline computes.
+    from skmislabel._compat import CLEANING_EXTRA_MESSAGE, CNN_EXTRA_MESSAGE
+
+    pytest.importorskip("tensorflow", reason=CNN_EXTRA_MESSAGE)
+    pytest.importorskip("cleanlab", reason=CLEANING_EXTRA_MESSAGE)
+    from skmislabel import CNNClassifier
+    from skmislabel.cleaning import ConfidentLearningCleaner
+    from skmislabel.metrics import detection_report
+
+    X, y = digits
+    X = (X[:400] / 16).astype(np.float32)
+    injector = LabelNoiseInjector(noise_rate=0.3, random_state=0)
+    pipe = make_pipeline(
+        injector,
+        ConfidentLearningCleaner(random_state=0),
+        CNNClassifier(loss="sce", epochs=1, random_state=0),
+    )
+    X_before, y_before = X.copy(), y[:400].copy()
+    pipe.fit(X[:300], y[:300])
+    fitted_injector, cleaner, cnn = pipe.named_steps.values()
+    # The cleaner saw the injector's noisy labels: its suspects are mostly
+    # the flipped ones (30% of the labels), and the CNN trained on the rest.
+    report = detection_report(fitted_injector.noise_mask_, cleaner.suspect_mask_)
+    assert report.precision > 0.6 and report.recall > 0.5
+    assert len(cleaner.sample_indices_) == 300 - cleaner.n_suspects_
+    assert cnn.loss == "sce" and list(cnn.classes_) == list(range(10))
+    # Predicting neither injects nor cleans: the CNN's predictions as they are.
+    predictions = pipe.predict(X[300:])
+    np.testing.assert_array_equal(predictions, cnn.predict(X[300:]))
+    assert 0 <= pipe.score(X[300:], y[300:400]) <= 1
+    np.testing.assert_array_equal(X, X_before)
+    np.testing.assert_array_equal(y[:400], y_before)
