@@ -43,6 +43,7 @@ Examples::
     python benchmarks/noise_curve.py --backend dask --n-jobs 2
 """
 
+import functools
 import sys
 
 import _data
@@ -398,6 +399,7 @@ def run(args):
     uses_cnn = "cnn" in args.estimators or set(args.cleaners) - {"none"}
     X, y, cv_splits = _load(args)
     harness.check_n_neighbors(args, min(len(train) for train, _ in cv_splits))
+    harness.check_noise_classes(args.noise_types, y, f"the labels of --dataset {args.dataset}")
     if uses_cnn:
         harness.quiet_tensorflow(args.verbose)
     with harness.OutputFolder(
@@ -431,8 +433,9 @@ def run(args):
         )
         n_fits_run = 0
 
-        def on_fit(row):
+        def on_fit(row, noise_type):
             nonlocal n_fits_run
+            row = {**row, "noise_type": noise_type}  # a preset by its name, not "mapping"
             results.append([row])
             n_fits_run += 1
             progress.update(1)
@@ -448,22 +451,29 @@ def run(args):
                 for label, estimator_name, cleaner in _models(args):
                     n_jobs = -1 if args.backend == "dask" else _parallelism(estimator_name, args)[0]
                     for noise_type in args.noise_types:
-                        frames.append(
-                            noise_curve(
-                                _model(estimator_name, cleaner, args),
-                                X,
-                                y,
-                                noise_rates=args.rates,
-                                injector=harness.injector(noise_type, args),
-                                cv=cv_splits,
-                                n_repeats=args.repeats,
-                                random_state=args.seed,
-                                n_jobs=n_jobs,
-                                estimator_name=label,
-                                callback=on_fit,
-                                resume_from=resume_from,
-                            ).frame
+                        injector = harness.injector(noise_type, args)
+                        # noise_curve names the rows by the injector's type:
+                        # a preset's are "mapping" there, by its name here.
+                        saved = None
+                        if resume_from is not None:
+                            saved = resume_from[resume_from["noise_type"] == noise_type].assign(
+                                noise_type=injector.noise_type
+                            )
+                        curve = noise_curve(
+                            _model(estimator_name, cleaner, args),
+                            X,
+                            y,
+                            noise_rates=args.rates,
+                            injector=injector,
+                            cv=cv_splits,
+                            n_repeats=args.repeats,
+                            random_state=args.seed,
+                            n_jobs=n_jobs,
+                            estimator_name=label,
+                            callback=functools.partial(on_fit, noise_type=noise_type),
+                            resume_from=saved,
                         )
+                        frames.append(curve.frame.assign(noise_type=noise_type))
             except ResumeMismatchError as exc:
                 raise harness.Refused(f"--resume: {exc}") from None
             finally:

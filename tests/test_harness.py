@@ -834,3 +834,34 @@ def test_remedies_resumes_the_record_format_with_cleaning_rows(
     assert remedies.main(argv) == 0
     assert "6 fits (6 already done)" in capsys.readouterr().out
     assert (tmp_path / "remedies.csv").read_bytes() == before
+
+
+def test_noise_curve_names_the_preset_in_its_rows_and_resumes_them(noise_curve, tmp_path):
+    # noise_curve() names rows by the injector's type ("mapping"); the
+    # script names them by the preset, and reads them back as its own.
+    args = [*KNN_QUICK, "--rates", "0.4", "--noise-type", "mnist-asymmetric"]
+    args += ["--noise-type", "symmetric", "--out", str(tmp_path)]
+    assert noise_curve.main(args) == 0
+    frame = pd.read_csv(tmp_path / "noise_curve.csv")
+    assert set(frame["noise_type"]) == {"mnist-asymmetric", "symmetric"}
+    asymmetric = frame[frame["noise_type"] == "mnist-asymmetric"]
+    # Patrini's noise flips 40% of five classes of ten: about 20% of the labels.
+    assert asymmetric["flip_rate"].between(0.18, 0.22).all()
+    symmetric = frame[frame["noise_type"] == "symmetric"]
+    assert symmetric["flip_rate"].between(0.39, 0.41).all()
+    assert set(asymmetric["config_fingerprint"]).isdisjoint(symmetric["config_fingerprint"])
+    assert noise_curve.main([*args, "--resume"]) == 0
+    report = _strict_json(tmp_path / "noise_curve.json")
+    assert (report["n_fits_run"], report["n_fits_reused"]) == (0, len(frame))
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "noise_curve.csv"), frame)
+
+
+def test_the_harness_refuses_a_preset_on_labels_without_its_classes():
+    harness = load_benchmark("_harness")
+    harness.check_noise_classes(["symmetric", "mnist-asymmetric"], np.arange(10).repeat(3))
+    with pytest.raises(
+        harness.Refused, match=r"mnist-asymmetric flips .*lack the classes \[1, 8\]"
+    ):
+        harness.check_noise_classes(["mnist-asymmetric"], np.array([0, 2, 3, 4, 5, 6, 7, 9]))
+    # Only the preset's classes matter.
+    harness.check_noise_classes(["symmetric"], np.array(["a", "b"]))
