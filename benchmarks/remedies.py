@@ -97,6 +97,7 @@ METHODS = (
     "gce",
     "sce",
     "nce_rce",
+    "elr",
     "forward",
     "backward",
     "coteaching",
