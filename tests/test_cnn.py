@@ -961,6 +961,11 @@ def test_a_new_fit_resets_the_elr_targets_and_partial_fit_continues_them(digits)
     clf = CNNClassifier(**{**FROZEN, "epochs": 1}, random_state=0)
     clf.fit(X[:200], y[:200]).fit(X[:200], y[:200])
     _assert_targets(clf, X[:200], 1)
+    # A warm start continues the network, and its targets.
+    clf.set_params(warm_start=True).fit(X[:200], y[:200])
+    _assert_targets(clf, X[:200], 2)
+    with pytest.raises(ValueError, match="trained on 200 samples; this .* warm-start fit has 100"):
+        clf.fit(X[:100], y[:100])
     # partial_fit from scratch starts at 0 too, then continues epoch by epoch.
     clf = CNNClassifier(**FROZEN, random_state=0)
     for n_epochs in (1, 2):
