@@ -136,6 +136,7 @@ METHODS = (
     "gce",
     "sce",
     "nce_rce",
+    "elr",
     "forward",
     "backward",
     "coteaching",

@@ -114,8 +114,8 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
     dropout : float in [0, 1), default=0.0
         Dropout rate after the hidden dense layer (0: no dropout layer).
     loss : {"cross_entropy", "label_smoothing", "bootstrap_soft", \
-            "bootstrap_hard", "gce", "sce", "nce_rce", "forward", "backward"}, \
-            default="cross_entropy"
+            "bootstrap_hard", "gce", "sce", "nce_rce", "elr", "forward", \
+            "backward"}, default="cross_entropy"
         The training loss: Keras's sparse categorical cross-entropy, or one
         of the noise-robust losses of :mod:`skmislabel.losses` (see
         :data:`skmislabel.losses.LOSSES` for the classes). Their
@@ -123,6 +123,15 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
         ``loss__smoothing=0.2``, ..., searchable with ``GridSearchCV``
         (``cnnclassifier__loss__q``); unset ones take the class defaults
         (see the table of the user guide's :ref:`remedies`).
+        ``"elr"`` (early-learning regularization, ``loss__alpha``,
+        ``loss__beta``) keeps a running target per training sample, so
+        Keras receives each row's index beside its label: the targets start
+        at 0 with each new network (``fit``, the first ``partial_fit``),
+        are per sample of the part trained on (without the
+        ``early_stopping`` held-out part), and continue row by row through
+        ``partial_fit`` and warm starts, which must then see a training set
+        of the same size (a ValueError otherwise; same size, other samples
+        cannot be detected).
         ``"forward"`` and ``"backward"`` need
         ``loss__transition_matrix``: a known ``T[i, j] = P(noisy = j | true
         = i)`` with rows and columns in the order of ``classes_`` (for
@@ -241,6 +250,14 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
     transition_matrix_ : ndarray of shape (n_classes, n_classes)
         With ``loss="forward"`` or ``"backward"``: the ``T`` the loss was
         corrected with, given or estimated, in the order of ``classes_``.
+    elr_targets_ : ndarray of shape (n_training_samples, n_classes)
+        With ``loss="elr"``: the running target of each sample trained on
+        after the last epoch (see
+        :class:`~skmislabel.losses.EarlyLearningRegularizedCrossEntropy`),
+        rows in the order of the samples Keras received: the training part
+        with ``early_stopping``, zero-weight samples left out. Those of the
+        last epoch even where ``early_stopping`` restored an earlier
+        epoch's weights.
     noise_estimate_ : :class:`~sklearn.utils.Bunch` or None
         With ``loss__transition_matrix="estimate"``: what
         :func:`~skmislabel.noise.estimate_noise` returned (its
@@ -544,6 +561,15 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
                 "loss__classes cannot be given (a DataFrame loss__transition_matrix is "
                 "aligned to classes_ by its labels)."
             )
+        # get_params leaves out names ending in "_" (fitted attributes), so a
+        # loss__lambda_ would be silently ignored: make_loss names it instead.
+        hidden = {
+            name[len("loss__") :]: value
+            for name, value in vars(self).items()
+            if name.startswith("loss__") and name.endswith("_")
+        }
+        if hidden:
+            self._make_loss(hidden)
         self._noise_estimate = None
         if self.loss not in _CORRECTED_LOSSES:
             return None
@@ -631,6 +657,10 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
         return super()._build_keras_model()
 
     def _fit_keras_model(self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs):
+        if getattr(self.model_.loss, "needs_sample_indices", False):
+            y = self._with_sample_indices(y)
+        elif hasattr(self, "elr_targets_"):
+            del self.elr_targets_
         non_finite_loss = _NonFiniteLossGuard()
         monitors = [non_finite_loss]
         validation = getattr(self, "_validation_data", None)
@@ -680,6 +710,41 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
                 "the other common cause."
             )
 
+    def _with_sample_indices(self, y):
+        """The encoded labels of the rows Keras trains on, each beside its
+        row's index, for a loss with per-sample state (``loss="elr"``).
+
+        The index is the row's position in what Keras receives: the
+        training part with ``early_stopping``, without the zero-weight
+        samples SciKeras drops. Keras shuffles it with the row. A network
+        that continues (``partial_fit``, warm start) continues its targets
+        row by row, so it must see a training set of the same size.
+        """
+        n_samples = len(y)
+        previous = getattr(self, "elr_targets_", None)
+        if not self._network_is_new and previous is not None and len(previous) != n_samples:
+            raise ValueError(
+                f"{type(self).__name__}(loss={self.loss!r}) keeps a running target per "
+                f"training sample, and the network it continues was trained on "
+                f"{len(previous)} samples; this partial_fit or warm-start fit has "
+                f"{n_samples}. Continue on the same training set, or fit a new network "
+                "(fit without warm_start)."
+            )
+        labels = np.reshape(np.asarray(y), (n_samples, -1))
+        # float32 as the loss receives it; exact for indices below 2**24,
+        # which the loss's reset_targets checks.
+        return np.column_stack([labels, np.arange(n_samples)]).astype(np.float32)
+
+    def _load_loss_state(self, loss, n_samples):
+        """Reset the shared loss's per-sample targets for a new network, or
+        load this estimator's to continue: a shared network may hold another
+        estimator's."""
+        previous = getattr(self, "elr_targets_", None)
+        if self._network_is_new or previous is None:
+            loss.reset_targets(n_samples, self.n_classes_)
+        else:
+            loss.set_targets(previous)
+
     def _fit_shared_network(self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs):
         own_model = self.model_
         shared = shared_network_for(own_model)
@@ -688,6 +753,9 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
                 shared.start_fresh(np.random.default_rng(self._network_seed))
             else:
                 shared.load(own_model)
+            stateful_loss = getattr(shared.model.loss, "needs_sample_indices", False)
+            if stateful_loss:
+                self._load_loss_state(shared.model.loss, len(y))
             self.model_ = shared.model
             try:
                 super()._fit_keras_model(
@@ -702,6 +770,8 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
             finally:
                 self.model_ = own_model
             shared.store(own_model)
+            if stateful_loss:
+                self.elr_targets_ = shared.model.loss.targets
         self._network_is_new = False
 
     def _predict_raw(self, X, **kwargs):
@@ -940,6 +1010,12 @@ def _is_finite_on_probabilities(loss, n_classes):
     if isinstance(loss, str):
         return True
     labels = np.tile(np.arange(n_classes), 3)
+    if getattr(loss, "needs_sample_indices", False):
+        # A fresh copy with its own targets: the check must not touch the
+        # trained loss's.
+        loss = type(loss).from_config(loss.get_config())
+        loss.reset_targets(len(labels), n_classes)
+        labels = np.column_stack([labels, np.arange(len(labels))])
     confident = np.full((n_classes, n_classes), 0.01 / max(n_classes - 1, 1))
     np.fill_diagonal(confident, 0.99)
     probabilities = np.concatenate(

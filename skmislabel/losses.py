@@ -48,6 +48,7 @@ __all__ = [
     "LOSSES",
     "ActivePassiveLoss",
     "BackwardCorrectedCrossEntropy",
+    "EarlyLearningRegularizedCrossEntropy",
     "ForwardCorrectedCrossEntropy",
     "GeneralizedCrossEntropy",
     "HardBootstrappingCrossEntropy",
@@ -68,6 +69,14 @@ MAX_CONDITION_NUMBER = 1e8
 # The reference implementations of SCE and NCE+RCE clamp the one-hot label to
 # 1e-4 before taking its log.
 DEFAULT_LOG_ZERO = math.log(1e-4)
+
+# The reference implementation of ELR clamps the softmax probabilities to
+# [1e-4, 1 - 1e-4] in its regularizer and its target update.
+ELR_CLAMP = 1e-4
+
+# A Keras loss receives y_true as float32 (Loss.__call__ casts it), which
+# holds every integer sample index exactly below 2**24.
+MAX_ELR_SAMPLES = 2**24
 
 # GCE is computed in float32 as -expm1(q log p) / q. The smallest |log p| of
 # a float32 p < 1 is 2**-24 (p = 1 - 2**-24), so from q = 2**-102 on, q log p
@@ -231,6 +240,18 @@ def _checked_labels(labels, n_classes):
         return tf.identity(labels)
 
 
+def _nan_where_invalid(losses, labels, n_classes):
+    """``losses``, NaN where the label lies outside [0, n_classes).
+
+    A label outside [0, K) has an all-zero one-hot row, which every formula
+    would turn into a finite, made-up loss. Where :func:`_checked_labels`
+    cannot raise (a backend or compiler without assertions), its loss is
+    NaN, which stops a CNNClassifier fit.
+    """
+    valid = ops.logical_and(labels >= 0, labels < n_classes)
+    return ops.where(valid, losses, ops.full_like(losses, math.nan))
+
+
 class _LabelLoss(keras.losses.Loss):
     """A loss of integer labels and predicted probabilities (abstract: not registered).
 
@@ -238,6 +259,10 @@ class _LabelLoss(keras.losses.Loss):
     in ``_per_sample`` and takes its hyperparameters as ``__init__``
     arguments stored under the same names, which ``get_config`` returns.
     """
+
+    # Whether y_true carries each row's training-sample index beside its
+    # label (see EarlyLearningRegularizedCrossEntropy); CNNClassifier adds it.
+    needs_sample_indices = False
 
     def call(self, y_true, y_pred):
         # Loss.__call__ converts each element of a nested list on its own.
@@ -249,12 +274,7 @@ class _LabelLoss(keras.losses.Loss):
         labels = _checked_labels(ops.cast(y_true, "int32"), n_classes)
         onehot = ops.one_hot(labels, n_classes, dtype=y_pred.dtype)
         losses = self._per_sample(onehot, y_pred)
-        # A label outside [0, K) has an all-zero one-hot row, which every
-        # formula would turn into a finite, made-up loss. Where the check
-        # above cannot raise (a backend or compiler without assertions),
-        # its loss is NaN, which stops a CNNClassifier fit.
-        valid = ops.logical_and(labels >= 0, labels < n_classes)
-        return ops.where(valid, losses, ops.full_like(losses, math.nan))
+        return _nan_where_invalid(losses, labels, n_classes)
 
     def _per_sample(self, onehot, y_pred):
         raise NotImplementedError
@@ -588,6 +608,211 @@ class ActivePassiveLoss(_LabelLoss):
         return self.alpha * normalized + self.beta * reverse
 
 
+def _tensorflow():
+    """TensorFlow, or an error: ELR's per-sample targets are a TensorFlow
+    variable whose number of rows changes from fit to fit."""
+    if keras.backend.backend() != "tensorflow":
+        raise NotImplementedError(
+            "EarlyLearningRegularizedCrossEntropy keeps its per-sample targets in a "
+            f"TensorFlow variable and needs Keras's TensorFlow backend; the backend is "
+            f"{keras.backend.backend()!r}."
+        )
+    import tensorflow as tf
+
+    return tf
+
+
+@keras.saving.register_keras_serializable(package="skmislabel")
+class EarlyLearningRegularizedCrossEntropy(_LabelLoss):
+    """Early-learning regularization (ELR): cross-entropy plus a pull towards
+    a running average of the network's own predictions.
+
+    The loss keeps a target ``t_i`` (a probability vector, initially 0) for
+    every training sample ``i``. On each batch, with ``c`` the prediction
+    ``p`` clamped to ``[1e-4, 1 - 1e-4]`` and ``q = c / sum_k c_k``, it first
+    updates the targets of the batch's samples,
+    ``t_i <- beta * t_i + (1 - beta) * q`` (``q`` taken as a constant), and
+    then returns ``-log p_y + alpha * log(1 - <t_i, c>)``. Early in training
+    the network fits the correctly labelled majority, so the targets hold
+    mostly clean predictions; the regularizer's gradient pulls ``p`` towards
+    ``t_i``, which keeps the network from later memorizing the wrong labels.
+
+    The loss must know which training sample each row of a batch is:
+    ``y_true`` has shape (n, 2), the label in column 0 and the sample's
+    index in ``[0, n_samples)`` in column 1, and the targets are set up with
+    :meth:`reset_targets` before training. ``CNNClassifier(loss="elr")`` does
+    both (see its ``elr_targets_``).
+
+    Parameters
+    ----------
+    alpha : float, default=3.0
+        The weight of the regularizer, ``lambda`` in the paper (named, as
+        scikit-learn names a regularization strength, ``alpha``), >= 0.
+        ``alpha=0`` is the cross-entropy.
+    beta : float, default=0.7
+        The momentum of the running targets, in [0, 1). ``beta=0``: a
+        sample's target is its prediction of the last time it was seen.
+    reduction : str, default="sum_over_batch_size"
+        How Keras reduces the per-sample losses.
+    name : str, default=None
+        The loss's name; None derives it from the class name.
+
+    Attributes
+    ----------
+    targets : ndarray of shape (n_samples, K) or None
+        A copy of the running targets; None before :meth:`reset_targets`.
+
+    See Also
+    --------
+    SoftBootstrappingCrossEntropy : A pull towards the current prediction.
+    skmislabel.CNNClassifier : Trains with it as ``loss="elr"``.
+
+    Notes
+    -----
+    Liu, Niles-Weed, Razavian and Fernandez-Granda, "Early-learning
+    regularization prevents memorization of noisy labels", NeurIPS 2020;
+    reference code ``shengliu66/ELR`` (``ELR/model/loss.py``, ``elr_loss``),
+    whose formula this follows, clamp of 1e-4 included.
+
+    The paper has no MNIST setting. The defaults are its CIFAR-10 ones
+    (``lambda = 3, beta = 0.7`` in ``config_cifar10.json``, symmetric noise;
+    CIFAR-100 uses ``lambda = 7, beta = 0.9`` and asymmetric CIFAR-10
+    ``lambda = 1, beta = 0.9``): CIFAR-10 is the one with MNIST's 10
+    classes.
+
+    Differences from the reference code: the network outputs softmax
+    probabilities, so the cross-entropy is ``-log p_y`` with ``p_y`` clipped
+    to ``[keras.config.epsilon(), 1]`` (the reference takes it from the
+    logits); it is trained as the rest of the package's networks are (Adam,
+    no learning-rate schedule; the reference uses SGD with momentum 0.9,
+    weight decay and a cosine or step schedule over 150 epochs on a
+    ResNet-34); and ELR+ (two networks, weight averaging, mixup) is not
+    implemented. The targets are updated whenever the loss is computed,
+    also when Keras evaluates it on ``validation_split`` rows, which have
+    their own targets and do not affect the training rows'.
+
+    Examples
+    --------
+    >>> from skmislabel.losses import EarlyLearningRegularizedCrossEntropy
+    >>> loss = EarlyLearningRegularizedCrossEntropy(alpha=3.0, beta=0.7)
+    >>> loss.reset_targets(n_samples=2, n_classes=2)
+    >>> y_true = [[0, 0], [1, 1]]  # label, index of the training sample
+    >>> round(float(loss(y_true, [[0.9, 0.1], [0.2, 0.8]])), 4)
+    -0.6015
+    >>> loss.targets.round(2)
+    array([[0.27, 0.03],
+           [0.06, 0.24]], dtype=float32)
+    """
+
+    needs_sample_indices = True
+
+    def __init__(self, alpha=3.0, beta=0.7, *, reduction="sum_over_batch_size", name=None):
+        super().__init__(name=name, reduction=reduction)
+        self.alpha = _check_number("alpha", alpha, 0, math.inf, closed="left")
+        self.beta = _check_number("beta", beta, 0, 1, closed="left")
+        self._targets = None
+
+    def reset_targets(self, n_samples, n_classes):
+        """Set the targets of ``n_samples`` training samples of ``n_classes``
+        classes to 0, as at the start of training.
+
+        Parameters
+        ----------
+        n_samples : int
+            Number of training samples, the indices ``0, ..., n_samples - 1``
+            of ``y_true``'s second column; below 2**24 (``y_true`` reaches
+            the loss as float32).
+        n_classes : int
+            Number of classes ``K``, the network's outputs.
+        """
+        for name, value, low in (("n_samples", n_samples, 1), ("n_classes", n_classes, 2)):
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, numbers.Integral)
+                or not low <= value < MAX_ELR_SAMPLES
+            ):
+                raise ValueError(
+                    f"{name} must be an int in [{low}, {MAX_ELR_SAMPLES}); got {value!r}."
+                )
+        self.set_targets(np.zeros((n_samples, n_classes), dtype=np.float32))
+
+    def set_targets(self, targets):
+        """Replace the targets, to continue training where it stopped.
+
+        Parameters
+        ----------
+        targets : array-like of shape (n_samples, K)
+            Targets, as :attr:`targets` returned them.
+        """
+        targets = np.asarray(targets, dtype=np.float32)
+        if targets.ndim != 2 or not 1 <= targets.shape[0] < MAX_ELR_SAMPLES:
+            raise ValueError(
+                f"targets must have shape (n_samples, n_classes) with 1 <= n_samples < "
+                f"{MAX_ELR_SAMPLES}; got shape {targets.shape}."
+            )
+        tf = _tensorflow()
+        # The variable's shape is free; its number of columns is kept here.
+        self._n_target_classes = targets.shape[1]
+        if self._targets is None:
+            # One variable of free shape for the loss's lifetime: a compiled
+            # training step captures it, so a new training set of another
+            # size needs no new trace.
+            self._targets = tf.Variable(
+                targets, trainable=False, shape=tf.TensorShape([None, None]), name="elr_targets"
+            )
+        else:
+            self._targets.assign(targets)
+
+    @property
+    def targets(self):
+        """A copy of the running targets, of shape (n_samples, K); None
+        before :meth:`reset_targets`."""
+        if self._targets is None:
+            return None
+        return np.array(self._targets.numpy())
+
+    def call(self, y_true, y_pred):
+        y_pred = ops.convert_to_tensor(y_pred, dtype=self.dtype)
+        y_true = ops.convert_to_tensor(y_true)
+        if len(y_true.shape) != 2 or y_true.shape[-1] != 2:
+            raise ValueError(
+                f"{type(self).__name__} needs y_true of shape (n, 2): each row's label and "
+                f"the index of its training sample; got shape {tuple(y_true.shape)}."
+            )
+        if self._targets is None:
+            raise ValueError(
+                f"{type(self).__name__} has no targets yet: call reset_targets(n_samples, "
+                "n_classes) before training."
+            )
+        n_classes = y_pred.shape[-1]
+        if n_classes != self._n_target_classes:
+            raise ValueError(
+                f"The targets have {self._n_target_classes} classes but y_pred has "
+                f"{n_classes} columns; call reset_targets with n_classes={n_classes}."
+            )
+        tf = _tensorflow()
+        labels = _checked_labels(ops.cast(y_true[:, 0], "int32"), n_classes)
+        indices = ops.cast(y_true[:, 1], "int32")
+        n_samples = tf.shape(self._targets)[0]
+        message = "y_true's second column must hold sample indices in [0, n_samples) of the targets"
+        with tf.control_dependencies(
+            [
+                tf.debugging.assert_non_negative(indices, message=message),
+                tf.debugging.assert_less(indices, n_samples, message=message),
+            ]
+        ):
+            indices = tf.identity(indices)
+        clamped = ops.clip(y_pred, ELR_CLAMP, 1.0 - ELR_CLAMP)
+        normalized = ops.stop_gradient(clamped / ops.sum(clamped, axis=-1, keepdims=True))
+        previous = ops.cast(tf.gather(self._targets, indices), y_pred.dtype)
+        targets = self.beta * previous + (1.0 - self.beta) * normalized
+        self._targets.scatter_nd_update(indices[:, None], targets)
+        onehot = ops.one_hot(labels, n_classes, dtype=y_pred.dtype)
+        regularizer = ops.log(1.0 - ops.sum(targets * clamped, axis=-1))
+        losses = _cross_entropy(onehot, y_pred) + self.alpha * regularizer
+        return _nan_where_invalid(losses, labels, n_classes)
+
+
 class _TransitionMatrixLoss(_LabelLoss):
     """A loss corrected with a known transition matrix (abstract: not registered)."""
 
@@ -764,6 +989,7 @@ LOSSES = {
     "gce": GeneralizedCrossEntropy,
     "sce": SymmetricCrossEntropy,
     "nce_rce": ActivePassiveLoss,
+    "elr": EarlyLearningRegularizedCrossEntropy,
     "forward": ForwardCorrectedCrossEntropy,
     "backward": BackwardCorrectedCrossEntropy,
 }
@@ -778,7 +1004,7 @@ def make_loss(name, **params):
         ``"cross_entropy"`` (Keras's ``SparseCategoricalCrossentropy``, no
         parameters) or a key of :data:`LOSSES`: ``"label_smoothing"``,
         ``"bootstrap_soft"``, ``"bootstrap_hard"``, ``"gce"``, ``"sce"``,
-        ``"nce_rce"``, ``"forward"``, ``"backward"``.
+        ``"nce_rce"``, ``"elr"``, ``"forward"``, ``"backward"``.
     **params
         The loss's hyperparameters, without the ``loss__`` prefix: ``q=0.5``
         for ``"gce"``. ``reduction`` and ``name`` keep Keras's defaults.

@@ -476,6 +476,7 @@ def test_default_loss_compiles_keras_cross_entropy_unchanged(digits):
         ("gce", {"loss__q": 0.5}, "GeneralizedCrossEntropy"),
         ("sce", {}, "SymmetricCrossEntropy"),
         ("nce_rce", {"loss__beta": 5.0}, "ActivePassiveLoss"),
+        ("elr", {"loss__alpha": 1.0, "loss__beta": 0.9}, "EarlyLearningRegularizedCrossEntropy"),
     ],
 )
 def test_robust_losses_train_with_their_routed_parameters(digits, loss, params, loss_class):
@@ -655,6 +656,17 @@ NOT_STOCHASTIC = np.eye(10) * 0.9
         ({"loss": "gce", "loss__q": 1.5}, ValueError, r"q must be a number in \(0, 1\]"),
         ({"loss": "gce", "loss__q": 0}, ValueError, r"q must be a number in \(0, 1\]"),
         ({"loss": "gce", "loss__beta": 1}, TypeError, "no parameter loss__beta"),
+        (
+            {"loss": "elr", "loss__beta": 1.0},
+            ValueError,
+            r"invalid loss__ parameter: beta must be a number in \[0, 1\); got 1\.0",
+        ),
+        (
+            {"loss": "elr", "loss__alpha": -3},
+            ValueError,
+            r"invalid loss__ parameter: alpha must be a number in \[0, inf\); got -3",
+        ),
+        ({"loss": "elr", "loss__lambda_": 3}, TypeError, "no parameter loss__lambda_"),
         ({"loss": "cross_entropy", "loss__q": 0.5}, TypeError, "loss__q"),
         ({"loss": "forward"}, ValueError, "needs loss__transition_matrix"),
         ({"loss": "forward", "loss__transition_matrix": "guess"}, ValueError, "or 'estimate'"),
@@ -906,3 +918,100 @@ def test_memorization_curve_of_an_estimated_t_estimates_once(digits, monkeypatch
     curve = memorization_curve(clf, X[:300], y_noisy, y[:300], epochs=2)
     assert calls == [300]
     assert len(curve.epochs) == 2
+
+
+# --------------------------------------------------------------------------
+# loss="elr": the running target of each training sample
+# --------------------------------------------------------------------------
+# A learning rate so small that the network does not change: every epoch then
+# sees the same prediction p of each sample, and after k epochs its target
+# is (1 - beta**k) q, q = normalized clip(p, 1e-4, 1 - 1e-4), whatever
+# order the shuffled batches took. A row given to the wrong sample shows.
+FROZEN = dict(SMALL, learning_rate=1e-10, batch_size=16, loss="elr", loss__beta=0.5)
+
+
+def _elr_target_after(clf, X, n_epochs, beta=0.5):
+    clamped = np.clip(clf.predict_proba(X).astype(np.float64), 1e-4, 1 - 1e-4)
+    return (1 - beta**n_epochs) * clamped / clamped.sum(axis=1, keepdims=True)
+
+
+def _assert_targets(clf, X, n_epochs):
+    assert clf.elr_targets_ == pytest.approx(_elr_target_after(clf, X, n_epochs), abs=1e-6)
+
+
+def test_elr_targets_follow_their_samples_through_shuffled_epochs(digits):
+    X, y = digits
+    X_a, y_a, X_b, y_b = X[:300], y[:300], X[300:500], y[300:500]
+    clf = CNNClassifier(**FROZEN, random_state=0).fit(X_a, y_a)
+    assert clf.elr_targets_.shape == (300, 10)
+    _assert_targets(clf, X_a, 2)
+    # Another fit on the same shared network (same settings) must not leak
+    # its targets into this estimator's, nor take them.
+    other = CNNClassifier(**FROZEN, random_state=1).fit(X_b, y_b)
+    _assert_targets(other, X_b, 2)
+    clf.partial_fit(X_a, y_a)
+    _assert_targets(clf, X_a, 3)
+    with pytest.raises(ValueError, match="trained on 300 samples; this partial_fit .* has 200"):
+        clf.partial_fit(X_b, y_b)
+    _assert_targets(clf, X_a, 3)
+
+
+def test_a_new_fit_resets_the_elr_targets_and_partial_fit_continues_them(digits):
+    X, y = digits
+    clf = CNNClassifier(**{**FROZEN, "epochs": 1}, random_state=0)
+    clf.fit(X[:200], y[:200]).fit(X[:200], y[:200])
+    _assert_targets(clf, X[:200], 1)
+    # A warm start continues the network, and its targets.
+    clf.set_params(warm_start=True).fit(X[:200], y[:200])
+    _assert_targets(clf, X[:200], 2)
+    with pytest.raises(ValueError, match="trained on 200 samples; this .* warm-start fit has 100"):
+        clf.fit(X[:100], y[:100])
+    # partial_fit from scratch starts at 0 too, then continues epoch by epoch.
+    clf = CNNClassifier(**FROZEN, random_state=0)
+    for n_epochs in (1, 2):
+        clf.partial_fit(X[:200], y[:200], classes=np.arange(10))
+        _assert_targets(clf, X[:200], n_epochs)
+    # Back to another loss: no targets left behind.
+    clf.set_params(loss="bootstrap_soft")  # its beta is loss__beta=0.5 too
+    assert not hasattr(clf.fit(X[:200], y[:200]), "elr_targets_")
+
+
+def test_elr_with_early_stopping_keeps_targets_of_the_training_part(digits):
+    X, y = digits
+    clf = CNNClassifier(**FROZEN, early_stopping=True, validation_fraction=0.2, random_state=0)
+    clf.fit(X[:300], y[:300])
+    assert clf.elr_targets_.shape == (240, 10)
+    # Every training sample was seen once per epoch run.
+    row_sums = clf.elr_targets_.sum(axis=1)
+    assert row_sums == pytest.approx(np.full(240, 1 - 0.5**clf.n_iter_), abs=1e-6)
+
+
+def test_elr_learns_and_pickles_with_its_targets(digits):
+    X, y = digits
+    clf = CNNClassifier(**{**SMALL, "epochs": 3}, loss="elr", random_state=0).fit(X[:600], y[:600])
+    assert clf.score(X[600:900], y[600:900]) > 0.5
+    restored = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(restored.elr_targets_, clf.elr_targets_)
+    np.testing.assert_array_equal(restored.predict_proba(X[:20]), clf.predict_proba(X[:20]))
+
+
+def test_an_elr_loss_that_is_not_finite_is_named_as_the_cause(digits):
+    # The check that the loss itself is not finite runs on its own copy of
+    # ELR, with its own targets (the loss needs them and the indices).
+    X, y = digits
+    clf = CNNClassifier(**SMALL, loss="elr", loss__alpha=1e300, random_state=0)
+    with pytest.raises(ValueError, match="became .* The loss is the cause: loss='elr'") as info:
+        clf.fit(X[:100], y[:100])
+    assert "loss__alpha=1e+300" in str(info.value)
+
+
+def test_memorization_curve_trains_elr_epoch_by_epoch(digits):
+    from skmislabel import flip_labels
+    from skmislabel.model_selection import memorization_curve
+
+    X, y = digits
+    y_noisy, _ = flip_labels(y[:300], noise_rate=0.4, random_state=0)
+    clf = CNNClassifier(**SMALL, loss="elr", random_state=0)
+    curve = memorization_curve(clf, X[:300], y_noisy, y[:300], epochs=2)
+    assert len(curve.epochs) == 2
+    assert np.isfinite(curve.clean_accuracy).all()

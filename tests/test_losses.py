@@ -20,6 +20,7 @@ from skmislabel.losses import (
     MIN_GCE_Q,
     ActivePassiveLoss,
     BackwardCorrectedCrossEntropy,
+    EarlyLearningRegularizedCrossEntropy,
     ForwardCorrectedCrossEntropy,
     GeneralizedCrossEntropy,
     HardBootstrappingCrossEntropy,
@@ -401,6 +402,7 @@ def test_make_loss_builds_every_named_loss():
         "gce",
         "sce",
         "nce_rce",
+        "elr",
         "forward",
         "backward",
     }
@@ -479,7 +481,7 @@ SINGULAR = [[0.5, 0.5], [0.5, 0.5]]
             {},
             ValueError,
             r"loss must be one of 'cross_entropy', 'label_smoothing', 'bootstrap_soft', "
-            r"'bootstrap_hard', 'gce', 'sce', 'nce_rce', 'forward', 'backward'; got 'mae'\.",
+            r"'bootstrap_hard', 'gce', 'sce', 'nce_rce', 'elr', 'forward', 'backward'; got 'mae'\.",
         ),
         (
             "gce",
@@ -540,3 +542,157 @@ def test_import_skmislabel_does_not_import_the_losses():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+# --------------------------------------------------------------------------
+# Early-learning regularization: a loss with a running target per sample
+# --------------------------------------------------------------------------
+def _reference_elr_step(targets, indices, labels, p, alpha, beta):
+    """One call of the reference ``elr_loss.forward`` (shengliu66/ELR), in
+    float64, on probabilities instead of logits: the targets it leaves and
+    the per-sample losses. The cross-entropy is the package's clipped
+    ``-log p_y`` (the reference takes it from the logits)."""
+    targets = targets.copy()
+    clamped = np.clip(p, 1e-4, 1 - 1e-4)
+    targets[indices] = beta * targets[indices] + (1 - beta) * clamped / clamped.sum(
+        axis=1, keepdims=True
+    )
+    regularizer = np.log(1 - (targets[indices] * clamped).sum(axis=1))
+    return targets, _cross_entropy(labels, p) + alpha * regularizer
+
+
+def _with_indices(labels, indices):
+    return np.column_stack([labels, indices])
+
+
+def test_elr_matches_the_reference_over_two_consecutive_calls():
+    alpha, beta, n_samples = 2.5, 0.6, 9
+    loss = EarlyLearningRegularizedCrossEntropy(alpha=alpha, beta=beta, reduction="none")
+    loss.reset_targets(n_samples, 4)
+    expected_targets = np.zeros((n_samples, 4))
+    # The second batch sees samples 3, 0 and 5 again, in other rows, and
+    # three new ones; the first call's targets must carry over.
+    batches = [
+        (np.array([3, 0, 5, 1, 7, 2]), LABELS, PROBS),
+        (np.array([5, 3, 6, 4, 0, 8]), LABELS[::-1], np.roll(PROBS, 2, axis=1)),
+    ]
+    for indices, labels, probabilities in batches:
+        expected_targets, expected = _reference_elr_step(
+            expected_targets, indices, labels, probabilities.astype(np.float64), alpha, beta
+        )
+        per_sample = loss(_with_indices(labels, indices), probabilities)
+        assert np.asarray(per_sample) == _approx(expected)
+        assert loss.targets == pytest.approx(expected_targets, rel=1e-5, abs=1e-7)
+    # The samples never seen keep their zero targets.
+    seen = np.unique(np.concatenate([indices for indices, _, _ in batches]))
+    assert not np.delete(loss.targets, seen, axis=0).any()
+
+
+def test_elr_with_beta_0_targets_the_last_prediction_and_with_alpha_0_is_cross_entropy():
+    loss = EarlyLearningRegularizedCrossEntropy(alpha=0.0, beta=0.0, reduction="none")
+    loss.reset_targets(len(LABELS), 4)
+    y_true = _with_indices(LABELS, np.arange(len(LABELS))[::-1])
+    for probabilities in (np.roll(PROBS, 1, axis=1), PROBS):
+        values = loss(y_true, probabilities)
+    assert np.asarray(values) == _approx(_keras_cross_entropy(LABELS, PROBS))
+    clamped = np.clip(PROBS.astype(np.float64), 1e-4, 1 - 1e-4)
+    last = (clamped / clamped.sum(axis=1, keepdims=True))[::-1]
+    assert loss.targets == pytest.approx(last, rel=1e-6)
+
+
+def test_elr_targets_are_reset_and_set():
+    loss = EarlyLearningRegularizedCrossEntropy()
+    assert loss.targets is None
+    loss.reset_targets(3, 4)
+    loss(_with_indices(LABELS[:3], [0, 1, 2]), PROBS[:3])
+    assert loss.targets.any()
+    loss.reset_targets(5, 4)  # another training set: a new size, all zero
+    np.testing.assert_array_equal(loss.targets, np.zeros((5, 4)))
+    saved = np.random.default_rng(0).dirichlet(np.ones(4), 5).astype(np.float32)
+    loss.set_targets(saved)
+    np.testing.assert_array_equal(loss.targets, saved)
+    saved[0] = 0  # the loss keeps its own copy
+    assert loss.targets[0].any()
+
+
+def test_elr_trains_in_a_compiled_model_and_its_config_leaves_the_targets_behind():
+    inputs = keras.Input(shape=(3,))
+    model = keras.Model(inputs, keras.layers.Dense(4, activation="softmax")(inputs))
+    loss = EarlyLearningRegularizedCrossEntropy(alpha=1.0, beta=0.5)
+    model.compile(optimizer="sgd", loss=loss)
+    X = np.random.default_rng(0).normal(size=(8, 3)).astype(np.float32)
+    y_true = _with_indices(np.arange(8) % 4, np.arange(8))
+    loss.reset_targets(8, 4)
+    assert np.isfinite(model.train_on_batch(X, y_true))
+    first = loss.targets
+    assert first.sum(axis=1) == pytest.approx(np.full(8, 0.5), rel=1e-6)
+    # The traced step updates the same variable, a new size included.
+    model.train_on_batch(X, y_true)
+    assert loss.targets.sum(axis=1) == pytest.approx(np.full(8, 0.75), rel=1e-6)
+    loss.reset_targets(10, 4)
+    model.train_on_batch(X[:2], _with_indices([0, 1], [9, 8]))
+    assert loss.targets[8:].sum(axis=1) == pytest.approx([0.5, 0.5], rel=1e-6)
+    restored = keras.Model.from_config(model.get_config())
+    restored.compile_from_config(model.get_compile_config())
+    assert restored.loss.get_config() == loss.get_config()
+    assert restored.loss.targets is None
+
+
+def test_elr_gradients_are_finite_where_probabilities_are_0_and_1():
+    tf = pytest.importorskip("tensorflow", reason=CNN_EXTRA_MESSAGE)
+    logits = tf.Variable(
+        [[100.0, -100.0, 0.0, 0.0], [100.0, -100.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0]]
+    )
+    loss = EarlyLearningRegularizedCrossEntropy()
+    loss.reset_targets(3, 4)
+    for _ in range(3):  # targets near the confident predictions
+        with tf.GradientTape() as tape:
+            value = loss(_with_indices([0, 1, 2], [0, 1, 2]), tf.nn.softmax(logits))
+        gradient = tape.gradient(value, logits)
+        assert np.isfinite(value.numpy())
+        assert np.isfinite(gradient.numpy()).all()
+
+
+@pytest.mark.parametrize(
+    "params, err_type, err_msg",
+    [
+        ({"alpha": -1}, ValueError, r"alpha must be a number in \[0, inf\); got -1\."),
+        ({"alpha": "3"}, TypeError, r"alpha must be a number in \[0, inf\); got '3'\."),
+        ({"beta": 1}, ValueError, r"beta must be a number in \[0, 1\); got 1\."),
+        ({"beta": -0.1}, ValueError, r"beta must be a number in \[0, 1\); got -0\.1\."),
+        ({"beta": True}, TypeError, r"beta must be a number in \[0, 1\); got True\."),
+        (
+            {"lambda_": 3},
+            TypeError,
+            r"loss 'elr' has no parameter loss__lambda_; its parameters are loss__alpha, "
+            r"loss__beta\.",
+        ),
+    ],
+    ids=["alpha negative", "alpha str", "beta 1", "beta negative", "beta bool", "lambda_"],
+)
+def test_elr_bad_parameters_are_refused_naming_them(params, err_type, err_msg):
+    with pytest.raises(err_type, match=err_msg):
+        make_loss("elr", **params)
+
+
+def test_elr_bad_input_is_refused():
+    tf = pytest.importorskip("tensorflow", reason=CNN_EXTRA_MESSAGE)
+    loss = EarlyLearningRegularizedCrossEntropy()
+    with pytest.raises(ValueError, match=r"no targets yet: call reset_targets"):
+        loss(_with_indices(LABELS, np.arange(6)), PROBS)
+    for n_samples, n_classes, name in [
+        (0, 4, "n_samples"),
+        (6, 1, "n_classes"),
+        (2.5, 4, "n_samples"),
+    ]:
+        with pytest.raises(ValueError, match=f"{name} must be an int in"):
+            loss.reset_targets(n_samples, n_classes)
+    loss.reset_targets(6, 4)
+    with pytest.raises(ValueError, match=r"y_true of shape \(n, 2\).*got shape \(6,\)"):
+        loss(LABELS, PROBS)
+    with pytest.raises(ValueError, match="targets have 4 classes but y_pred has 3 columns"):
+        loss(_with_indices(LABELS % 3, np.arange(6)), PROBS[:, :3])
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"sample indices in \[0, n_samples\)"):
+        loss(_with_indices(LABELS, np.arange(1, 7)), PROBS)
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"class labels in \[0, 4\)"):
+        loss(_with_indices(LABELS + 1, np.arange(6)), PROBS)
