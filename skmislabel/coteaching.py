@@ -695,17 +695,13 @@ class _NetworkPair:
             loss_b = keras.losses.sparse_categorical_crossentropy(codes, proba_b)
             disagree = tf.math.argmax(proba_a, axis=1) != tf.math.argmax(proba_b, axis=1)
             # Before init_epoch every sample is a candidate: plain co-teaching.
-            candidates = tf.where(tf.logical_or(disagree, tf.logical_not(among_disagreement)))[
-                :, 0
-            ]
+            candidates = tf.where(tf.logical_or(disagree, tf.logical_not(among_disagreement)))[:, 0]
             n_candidates = tf.size(candidates)
 
             def exchange():
                 # The reference keeps int(R(t) * n) of the n candidates, all
                 # of them when that is 0.
-                n_keep = tf.cast(
-                    tf.floor(keep_rate * tf.cast(n_candidates, tf.float64)), tf.int32
-                )
+                n_keep = tf.cast(tf.floor(keep_rate * tf.cast(n_candidates, tf.float64)), tf.int32)
                 n_keep = tf.where(n_keep > 0, n_keep, n_candidates)
                 by_a = tf.math.top_k(
                     -tf.stop_gradient(tf.gather(loss_a, candidates)), k=n_keep
