@@ -144,6 +144,9 @@ METHODS = (
     "forward_confident_joint",
     "forward_anchors",
     "coteaching_estimated",
+    "coteaching_plus",
+    "jocor",
+    "coteaching_single",
     "cross_entropy_early_stopped",
 )
 # Told the noise (its T or its rate): the oracle rows.
@@ -154,6 +157,8 @@ FORWARD_ESTIMATED = {
     "forward_confident_joint": "confident_joint",
     "forward_anchors": "anchors",
 }
+# CoTeachingClassifier's variants, with the forget rate HOC estimates.
+COTEACHING_VARIANTS = {"coteaching_plus": "plus", "jocor": "jocor", "coteaching_single": "single"}
 EARLY_STOPPING = {"early_stopping": True, "validation_fraction": 0.1, "n_iter_no_change": 5}
 # No longer run; their rows in a resumed CSV are history, summarised as such.
 RETIRED_METHODS = {
@@ -464,6 +469,14 @@ def _estimator(method, task, args, transition_matrix):
         return CoTeachingClassifier(
             forget_rate="estimate", estimation_method="hoc", n_gradual_epochs=10, **common
         )
+    if method in COTEACHING_VARIANTS:
+        return CoTeachingClassifier(
+            forget_rate="estimate",
+            estimation_method="hoc",
+            n_gradual_epochs=10,
+            variant=COTEACHING_VARIANTS[method],
+            **common,
+        )
     if method in ("forward", "backward"):
         return CNNClassifier(loss=method, loss__transition_matrix=transition_matrix, **common)
     if method in FORWARD_ESTIMATED:
@@ -570,7 +583,7 @@ def _estimates(method, estimator, true_matrix, true_flip_rate):
     found = {"true_flip_rate": true_flip_rate}
     if method in FORWARD_ESTIMATED:
         matrix, flip_rate = estimator.transition_matrix_, estimator.noise_estimate_.flip_rate
-    elif method == "coteaching_estimated":
+    elif method == "coteaching_estimated" or method in COTEACHING_VARIANTS:
         matrix, flip_rate = estimator.noise_estimate_.transition_matrix, estimator.forget_rate_
     else:
         return {}

@@ -1,5 +1,8 @@
 """Co-teaching: two copies of the lesson's network that pick each other's samples.
 
+Also its successors Co-teaching+ and JoCoR, and the one-network baseline of
+the same small-loss selection (``CoTeachingClassifier(variant=...)``).
+
 :class:`CoTeachingClassifier` needs the ``cnn`` extra, like
 :class:`~skmislabel.CNNClassifier`, whose network builder and input
 validation it shares. It is a plain scikit-learn estimator with its own
@@ -45,6 +48,11 @@ _PREDICT_BATCH_SIZE = 1024
 # An estimated forget rate is clipped into [0, this]: forget_rate must stay
 # below 1, and a network kept on 1% of each batch has nothing left to learn.
 MAX_ESTIMATED_FORGET_RATE = 0.9
+VARIANTS = ("coteaching", "plus", "jocor", "single")
+# Co-teaching+'s reference code (xingruiyu/coteaching_plus, loss.py) trains
+# on a batch without disagreement while its ``step = epoch * i`` (the epoch
+# counted from 1, i the batch's index in it) is below this.
+PLUS_AGREEMENT_STEPS = 5000
 
 
 class CoTeachingClassifier(ClassifierMixin, BaseEstimator):
@@ -61,6 +69,24 @@ class CoTeachingClassifier(ClassifierMixin, BaseEstimator):
     ``1 - forget_rate`` over the first ``n_gradual_epochs`` epochs:
     ``R(t) = 1 - forget_rate * min(t / n_gradual_epochs, 1)`` in epoch
     ``t = 0, 1, ...``. Predictions average the two networks' probabilities.
+
+    ``variant`` swaps the exchange for one of its successors, on the same
+    networks and schedule:
+
+    - ``"plus"``, Co-teaching+ (Yu et al. 2019): from epoch ``init_epoch``
+      on, each network ranks only the samples of the batch on which the two
+      networks' predicted classes disagree, and keeps the ``R(t)`` share of
+      them with its smallest losses for its peer; a batch without
+      disagreement is handled as the reference code does (see Notes).
+      Predictions are the first network's.
+    - ``"jocor"``, JoCoR (Wei et al. 2020): no exchange. Each sample's joint
+      loss is ``(1 - co_lambda) * (CE_1 + CE_2) + co_lambda * (KL(p_2 || p_1)
+      + KL(p_1 || p_2))``; the ``R(t)`` share with the
+      smallest joint losses is selected, and both networks descend the mean
+      joint loss of those same samples. Predictions are the first network's.
+    - ``"single"``: one network that keeps its own small-loss samples, the
+      selection and schedule of Co-teaching without the peer: the baseline
+      that measures what the second network adds.
 
     The architecture parameters are :class:`~skmislabel.CNNClassifier`'s,
     with the same defaults (the lesson's network); each network is trained
@@ -81,6 +107,18 @@ class CoTeachingClassifier(ClassifierMixin, BaseEstimator):
     n_gradual_epochs : int, default=10
         Epochs over which the dropped share grows to ``forget_rate`` (the
         paper's ``T_k``).
+    variant : {"coteaching", "plus", "jocor", "single"}, default="coteaching"
+        The training rule (see above). A fitted estimator predicts and
+        continues (``partial_fit``) with the variant it was fitted with.
+    co_lambda : float in [0, 1], default=0.95
+        JoCoR's weight ``lambda`` of the co-regularization (the symmetric
+        Kullback-Leibler divergence between the two networks' predictions)
+        in the joint loss; only with ``variant="jocor"``. 0.95 is the
+        setting of the reference code's MNIST command.
+    init_epoch : int >= 0, default=0
+        Epochs of plain co-teaching before Co-teaching+ selects among the
+        samples of disagreement; only with ``variant="plus"``. 0 is the
+        reference code's setting for MNIST.
     estimation_method : {"hoc", "confident_joint", "anchors"}, default="hoc"
         ``estimate_noise``'s ``method`` for ``forget_rate="estimate"``
         (unused with a float). ``"hoc"`` (Zhu, Song and Liu 2021) trains no
@@ -146,7 +184,12 @@ class CoTeachingClassifier(ClassifierMixin, BaseEstimator):
         ``R(t)`` of each epoch trained.
     history_ : dict
         Per epoch, ``loss`` and ``peer_loss``: the mean cross-entropy of the
-        first and second network on the samples their peer kept.
+        first and second network on the samples their peer kept. With
+        ``variant="plus"`` also ``disagreement``, the share of the training
+        samples on which the networks' predicted classes differed (during
+        the batch's step); with ``"jocor"`` only ``loss``, the mean joint
+        loss of the selected samples; with ``"single"`` only ``loss``, the
+        network's mean cross-entropy on the samples it kept.
 
     See Also
     --------
@@ -165,6 +208,49 @@ class CoTeachingClassifier(ClassifierMixin, BaseEstimator):
     anchor points when learning with noisy labels", ICML 2021), whose
     error carries into the share dropped. ``partial_fit`` estimates on its
     first call, from that call's samples, and keeps the rate afterwards.
+    Every variant takes the same ``forget_rate``, estimated or given, and
+    the same schedule ``R(t)``.
+
+    Yu, Han, Yao, Niu, Tsang and Sugiyama, "How does disagreement help
+    generalization against label corruption?", ICML 2019 (Co-teaching+).
+    Its reference code (``xingruiyu/coteaching_plus``) trains MNIST with
+    ``init_epoch=0``, Adam at a learning rate of 0.001 decayed linearly to 0
+    from epoch 80 of 200, batches of 128, forget rate = noise rate over 10
+    gradual epochs and a one-hidden-layer MLP (256 units). Here: the
+    lesson's CNN, a constant learning rate, this class's ``batch_size``.
+    As the reference, disagreement is between the predicted classes in the
+    training pass, and a network keeps ``int(R(t) * k)`` of the ``k``
+    samples of disagreement, all ``k`` when that is 0. A batch without
+    disagreement trains both networks on its mean loss while the
+    reference's ``step = epoch * i`` (epoch counted from 1, ``i`` the
+    batch's index in the epoch) is below 5,000, and afterwards gives a step
+    of zero gradient, as the reference's does. Two details of the reference
+    are not copied (both are asked about in its issue 1): it takes the
+    cross-entropy of the softmax outputs rather than of the logits (softmax
+    applied twice), and divides the mean loss of the kept samples by their
+    number once more; here the loss is the mean cross-entropy of the kept
+    samples, as in this class's Co-teaching.
+
+    Wei, Feng, Chen and An, "Combating noisy labels by agreement: a joint
+    training method with co-regularization", CVPR 2020 (JoCoR). Its
+    reference code (``hongxin001/JoCoR``) trains MNIST with an MLP, Adam at
+    0.001 (one optimizer over both networks, which for Adam equals one per
+    network) decayed from epoch 80 of 200, batches of 128, at most 400
+    batches per epoch, forget rate = noise rate over 10 gradual epochs with
+    exponent 1 (the linear ``R(t)`` here), and ``co_lambda=0.95`` in its
+    MNIST command (its parser's default is 0.1; its README reports 0.5-0.9
+    as best on CIFAR). Gradients flow through both sides of the divergence,
+    as in the reference. Here: the lesson's CNN, a constant learning rate,
+    every batch of the epoch, this class's ``batch_size``.
+
+    Which network predicts: both references evaluate each network on its
+    own (Co-teaching+ records both accuracies; JoCoR reports the mean of the
+    two networks' accuracies, which its co-regularization keeps close). The
+    Co-teaching+ and JoCoR variants predict with the first network; the
+    default Co-teaching variant keeps this class's average of the two.
+    ``"single"`` is in neither paper: issue 6 of Co-teaching's repository
+    (``bhanML/Co-teaching``) reports about 85% on MNIST with pairflip 45%
+    for it.
 
     Examples
     --------
@@ -186,11 +272,20 @@ class CoTeachingClassifier(ClassifierMixin, BaseEstimator):
     >>> clf = clf.set_params(forget_rate="estimate", epochs=1).fit(X[:1000] / 16, y_noisy)
     >>> bool(abs(clf.forget_rate_ - 0.3) < 0.05), clf.noise_estimate_.method
     (True, 'hoc')
+
+    Co-teaching+, whose history records the share of disagreement:
+
+    >>> plus = clf.set_params(forget_rate=0.3, variant="plus").fit(X[:1000] / 16, y_noisy)
+    >>> sorted(plus.history_)
+    ['disagreement', 'loss', 'peer_loss']
     """
 
     _parameter_constraints = {
         "forget_rate": [Interval(numbers.Real, 0, 1, closed="left"), StrOptions({"estimate"})],
         "n_gradual_epochs": [Interval(numbers.Integral, 1, None, closed="left")],
+        "variant": [StrOptions(set(VARIANTS))],
+        "co_lambda": [Interval(numbers.Real, 0, 1, closed="both")],
+        "init_epoch": [Interval(numbers.Integral, 0, None, closed="left")],
         "estimation_method": [StrOptions(set(METHODS))],
         "noise_estimator": [HasMethods(["fit", "predict_proba"]), None],
         "filters": [Interval(numbers.Integral, 1, None, closed="left")],
@@ -212,6 +307,9 @@ class CoTeachingClassifier(ClassifierMixin, BaseEstimator):
         forget_rate=0.2,
         n_gradual_epochs=10,
         *,
+        variant="coteaching",
+        co_lambda=0.95,
+        init_epoch=0,
         estimation_method="hoc",
         noise_estimator=None,
         filters=32,
@@ -229,6 +327,9 @@ class CoTeachingClassifier(ClassifierMixin, BaseEstimator):
     ):
         self.forget_rate = forget_rate
         self.n_gradual_epochs = n_gradual_epochs
+        self.variant = variant
+        self.co_lambda = co_lambda
+        self.init_epoch = init_epoch
         self.estimation_method = estimation_method
         self.noise_estimator = noise_estimator
         self.filters = filters
@@ -257,7 +358,7 @@ class CoTeachingClassifier(ClassifierMixin, BaseEstimator):
     # ------------------------------------------------------------------
     @fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y):
-        """Build two new networks and co-train them for ``epochs`` epochs.
+        """Build new networks and train them for ``epochs`` epochs.
 
         Parameters
         ----------
@@ -276,7 +377,7 @@ class CoTeachingClassifier(ClassifierMixin, BaseEstimator):
         return self
 
     def partial_fit(self, X, y, classes=None):
-        """Co-train for one epoch, building the networks on the first call.
+        """Train for one epoch, building the networks on the first call.
 
         Parameters
         ----------
@@ -305,7 +406,9 @@ class CoTeachingClassifier(ClassifierMixin, BaseEstimator):
         return self
 
     def predict_proba(self, X):
-        """Class probabilities, the mean of the two networks'.
+        """Class probabilities: the mean of the two networks' for Co-teaching,
+        the first network's for Co-teaching+ and JoCoR, the one network's
+        for ``"single"`` (the variant fitted).
 
         Parameters
         ----------
@@ -391,13 +494,16 @@ class CoTeachingClassifier(ClassifierMixin, BaseEstimator):
             "dropout": self.dropout,
         }
         self._learning_rate = self.learning_rate
+        self._variant = self.variant
+        self._co_lambda = float(self.co_lambda)
+        self._init_epoch = self.init_epoch
         pair = self._network_pair()
         with pair.lock:
             pair.start_fresh(self._rng)
             self._weights = pair.save()
         self.n_epochs_ = 0
         self.keep_rate_ = []
-        self.history_ = {"loss": [], "peer_loss": []}
+        self.history_ = {name: [] for name in _HISTORY_KEYS[self._variant]}
         return images, np.searchsorted(self.classes_, y).astype(np.int32)
 
     def _resolve_forget_rate(self, X, y):
@@ -434,55 +540,114 @@ class CoTeachingClassifier(ClassifierMixin, BaseEstimator):
         keep_rate = self._keep_rate(self.n_epochs_)
         order = self._rng.permutation(len(codes))
         pair = self._network_pair()
-        losses, peer_losses, sizes = [], [], []
+        # Per batch: the losses of the history (tensors: reading each one
+        # would wait for its step), the samples they average over, and for
+        # Co-teaching+ the samples of disagreement.
+        losses, sizes, n_disagreeing = [], [], []
         with pair.lock:
             pair.load(self._weights)
-            for start in range(0, len(order), self.batch_size):
+            for index, start in enumerate(range(0, len(order), self.batch_size)):
                 batch = order[start : start + self.batch_size]
-                n_keep = max(1, int(keep_rate * len(batch)))
-                loss, peer_loss = pair.train_step(
-                    images[batch], codes[batch], tf.constant(n_keep, dtype=tf.int32)
-                )
-                # Kept as tensors: reading each one would wait for its step.
-                losses.append(loss)
-                peer_losses.append(peer_loss)
-                sizes.append(n_keep)
+                n_keep = tf.constant(max(1, int(keep_rate * len(batch))), dtype=tf.int32)
+                if self._variant == "coteaching":
+                    loss, peer_loss, _, _ = pair.train_step(images[batch], codes[batch], n_keep)
+                    losses.append((loss, peer_loss))
+                    sizes.append(n_keep)
+                elif self._variant == "plus":
+                    loss, peer_loss, kept, _, disagreeing = pair.train_step(
+                        images[batch],
+                        codes[batch],
+                        tf.constant(keep_rate, dtype=tf.float64),
+                        tf.constant(self.n_epochs_ >= self._init_epoch),
+                        tf.constant(
+                            float(_plus_trains_on_agreement(self.n_epochs_, index)),
+                            dtype=tf.float32,
+                        ),
+                    )
+                    losses.append((loss, peer_loss))
+                    sizes.append(tf.size(kept))
+                    n_disagreeing.append(disagreeing)
+                elif self._variant == "jocor":
+                    loss, _, _ = pair.train_step(
+                        images[batch],
+                        codes[batch],
+                        n_keep,
+                        tf.constant(self._co_lambda, dtype=tf.float32),
+                    )
+                    losses.append((loss,))
+                    sizes.append(n_keep)
+                else:
+                    loss, _ = pair.train_step(images[batch], codes[batch], n_keep)
+                    losses.append((loss,))
+                    sizes.append(n_keep)
             self._weights = pair.save()
-        loss = float(np.average([float(value) for value in losses], weights=sizes))
-        peer_loss = float(np.average([float(value) for value in peer_losses], weights=sizes))
-        if not (math.isfinite(loss) and math.isfinite(peer_loss)):
+        sizes = [int(size) for size in sizes]
+        means = [
+            float(np.average([float(value) for value in column], weights=sizes))
+            for column in zip(*losses)
+        ]
+        if not all(math.isfinite(mean) for mean in means):
             del self._weights
             raise ValueError(
-                f"{type(self).__name__}: the training loss became {loss} in epoch "
+                f"{type(self).__name__}: the training loss became {means[0]} in epoch "
                 f"{self.n_epochs_ + 1}, so the networks' weights are no longer finite. "
                 f"X ranges from {float(np.min(images)):.3g} to {float(np.max(images)):.3g}; "
                 "scale pixels to about [0, 1]. A too large learning_rate is the other "
                 "common cause."
             )
         self.keep_rate_.append(keep_rate)
-        self.history_["loss"].append(loss)
-        self.history_["peer_loss"].append(peer_loss)
+        for name, mean in zip(("loss", "peer_loss"), means):
+            self.history_[name].append(mean)
+        if self._variant == "plus":
+            self.history_["disagreement"].append(
+                sum(int(value) for value in n_disagreeing) / len(codes)
+            )
         self.n_epochs_ += 1
 
     def _network_pair(self):
-        key = (*self._architecture.values(), self._learning_rate)
+        # The variant is part of the key: its networks (one or two), training
+        # step and prediction are the pair's own.
+        key = (*self._architecture.values(), self._learning_rate, self._variant)
         return NETWORK_PAIRS.get_or_create(
-            key, lambda: _NetworkPair(self._architecture, self._learning_rate)
+            key, lambda: _NetworkPair(self._architecture, self._learning_rate, self._variant)
         )
 
 
-class _NetworkPair:
-    """Two networks, their optimizers and the traced training step.
+# The per-epoch entries of history_ by variant.
+_HISTORY_KEYS = {
+    "coteaching": ("loss", "peer_loss"),
+    "plus": ("loss", "peer_loss", "disagreement"),
+    "jocor": ("loss",),
+    "single": ("loss",),
+}
 
-    Shared by every estimator of the same architecture in the process, for
-    the reason :class:`skmislabel._keras_runtime.SharedNetwork` gives: each
-    newly traced function stays in TensorFlow's memory until the process
-    ends. Estimators keep their weights and optimizer state as arrays and
-    load them under the lock.
+
+def _plus_trains_on_agreement(epoch, batch_index):
+    """Whether Co-teaching+ trains on a batch on which the two networks
+    agree everywhere: as its reference code, while ``step = epoch * i`` (the
+    epoch counted from 1, ``i`` the batch's index in it, from 0) is below
+    :data:`PLUS_AGREEMENT_STEPS`; afterwards such a batch gives a step of
+    zero gradient."""
+    return (epoch + 1) * batch_index < PLUS_AGREEMENT_STEPS
+
+
+class _NetworkPair:
+    """The networks of one variant (two; one for ``"single"``), their
+    optimizers and the variant's traced training step.
+
+    Shared by every estimator of the same architecture, learning rate and
+    variant in the process, for the reason
+    :class:`skmislabel._keras_runtime.SharedNetwork` gives: each newly traced
+    function stays in TensorFlow's memory until the process ends. Estimators
+    keep their weights and optimizer state as arrays and load them under the
+    lock. Each step returns the losses it descended and the samples it
+    selected, so that the selection can be checked against the papers'
+    reference code.
     """
 
-    def __init__(self, architecture, learning_rate):
-        self.networks = [build_lesson_network(**architecture) for _ in range(2)]
+    def __init__(self, architecture, learning_rate, variant):
+        n_networks = 1 if variant == "single" else 2
+        self.networks = [build_lesson_network(**architecture) for _ in range(n_networks)]
         self.optimizers = [keras.optimizers.Adam(learning_rate) for _ in self.networks]
         for network, optimizer in zip(self.networks, self.optimizers):
             optimizer.build(network.trainable_variables)
@@ -490,10 +655,20 @@ class _NetworkPair:
             [variable.numpy() for variable in optimizer.variables] for optimizer in self.optimizers
         ]
         self.lock = threading.RLock()
-        self.train_step = tf.function(self._train_step, reduce_retracing=True)
-        self.predict = tf.function(self._predict, reduce_retracing=True)
+        step = {
+            "coteaching": self._coteaching_step,
+            "plus": self._plus_step,
+            "jocor": self._jocor_step,
+            "single": self._single_step,
+        }[variant]
+        self.train_step = tf.function(step, reduce_retracing=True)
+        # Co-teaching's predictions average its two networks; the references
+        # of Co-teaching+ and JoCoR evaluate each network on its own, and
+        # these predict with the first.
+        predict = self._predict_mean if variant == "coteaching" else self._predict_first
+        self.predict = tf.function(predict, reduce_retracing=True)
 
-    def _train_step(self, images, codes, n_keep):
+    def _coteaching_step(self, images, codes, n_keep):
         network_a, network_b = self.networks
         with tf.GradientTape(persistent=True) as tape:
             loss_a = keras.losses.sparse_categorical_crossentropy(
@@ -508,15 +683,107 @@ class _NetworkPair:
             kept_by_b = tf.math.top_k(-tf.stop_gradient(loss_b), k=n_keep).indices
             update_a = tf.reduce_mean(tf.gather(loss_a, kept_by_b))
             update_b = tf.reduce_mean(tf.gather(loss_b, kept_by_a))
-        for network, optimizer, update in zip(self.networks, self.optimizers, (update_a, update_b)):
+        self._descend(tape, (update_a, update_b))
+        return update_a, update_b, kept_by_a, kept_by_b
+
+    def _plus_step(self, images, codes, keep_rate, among_disagreement, agreement_weight):
+        network_a, network_b = self.networks
+        with tf.GradientTape(persistent=True) as tape:
+            proba_a = network_a(images, training=True)
+            proba_b = network_b(images, training=True)
+            loss_a = keras.losses.sparse_categorical_crossentropy(codes, proba_a)
+            loss_b = keras.losses.sparse_categorical_crossentropy(codes, proba_b)
+            disagree = tf.math.argmax(proba_a, axis=1) != tf.math.argmax(proba_b, axis=1)
+            # Before init_epoch every sample is a candidate: plain co-teaching.
+            candidates = tf.where(tf.logical_or(disagree, tf.logical_not(among_disagreement)))[:, 0]
+            n_candidates = tf.size(candidates)
+
+            def exchange():
+                # The reference keeps int(R(t) * n) of the n candidates, all
+                # of them when that is 0.
+                n_keep = tf.cast(tf.floor(keep_rate * tf.cast(n_candidates, tf.float64)), tf.int32)
+                n_keep = tf.where(n_keep > 0, n_keep, n_candidates)
+                by_a = tf.math.top_k(
+                    -tf.stop_gradient(tf.gather(loss_a, candidates)), k=n_keep
+                ).indices
+                by_b = tf.math.top_k(
+                    -tf.stop_gradient(tf.gather(loss_b, candidates)), k=n_keep
+                ).indices
+                kept_a, kept_b = tf.gather(candidates, by_a), tf.gather(candidates, by_b)
+                return (
+                    tf.reduce_mean(tf.gather(loss_a, kept_b)),
+                    tf.reduce_mean(tf.gather(loss_b, kept_a)),
+                    kept_a,
+                    kept_b,
+                )
+
+            def agreement():
+                # No disagreement in the batch: as the reference, each network
+                # takes the whole batch's mean loss, weighted 1 early in
+                # training and 0 afterwards (a step of zero gradient, which
+                # Adam's momentum still turns into a move).
+                every = tf.range(tf.size(codes, out_type=tf.int64))
+                return (
+                    agreement_weight * tf.reduce_mean(loss_a),
+                    agreement_weight * tf.reduce_mean(loss_b),
+                    every,
+                    every,
+                )
+
+            update_a, update_b, kept_by_a, kept_by_b = tf.cond(
+                n_candidates > 0, exchange, agreement
+            )
+        self._descend(tape, (update_a, update_b))
+        return (
+            update_a,
+            update_b,
+            kept_by_a,
+            kept_by_b,
+            tf.reduce_sum(tf.cast(disagree, tf.int32)),
+        )
+
+    def _jocor_step(self, images, codes, n_keep, co_lambda):
+        network_a, network_b = self.networks
+        with tf.GradientTape() as tape:
+            proba_a = network_a(images, training=True)
+            proba_b = network_b(images, training=True)
+            joint = _jocor_loss(codes, proba_a, proba_b, co_lambda)
+            # One selection by the joint loss: both networks learn from the
+            # same samples.
+            kept = tf.math.top_k(-tf.stop_gradient(joint), k=n_keep).indices
+            update = tf.reduce_mean(tf.gather(joint, kept))
+        variables = [network.trainable_variables for network in self.networks]
+        gradients = tape.gradient(update, variables)
+        for optimizer, network_gradients, network_variables in zip(
+            self.optimizers, gradients, variables
+        ):
+            optimizer.apply_gradients(zip(network_gradients, network_variables))
+        return update, kept, joint
+
+    def _single_step(self, images, codes, n_keep):
+        (network,) = self.networks
+        with tf.GradientTape() as tape:
+            loss = keras.losses.sparse_categorical_crossentropy(
+                codes, network(images, training=True)
+            )
+            # Its own small-loss samples train the network itself.
+            kept = tf.math.top_k(-tf.stop_gradient(loss), k=n_keep).indices
+            update = tf.reduce_mean(tf.gather(loss, kept))
+        self._descend(tape, (update,))
+        return update, kept
+
+    def _descend(self, tape, updates):
+        for network, optimizer, update in zip(self.networks, self.optimizers, updates):
             gradients = tape.gradient(update, network.trainable_variables)
             optimizer.apply_gradients(zip(gradients, network.trainable_variables))
         del tape
-        return update_a, update_b
 
-    def _predict(self, images):
+    def _predict_mean(self, images):
         network_a, network_b = self.networks
         return (network_a(images, training=False) + network_b(images, training=False)) / 2
+
+    def _predict_first(self, images):
+        return self.networks[0](images, training=False)
 
     def start_fresh(self, rng):
         """Draw new initial weights for both networks and reset the optimizers."""
@@ -558,3 +825,22 @@ def _seed_generators(network):
         for layer in network.layers
         if getattr(layer, "seed_generator", None) is not None
     ]
+
+
+def _jocor_loss(codes, proba_a, proba_b, co_lambda):
+    """JoCoR's joint loss of each sample (Wei et al. 2020, eq. 4):
+    ``(1 - co_lambda) * (CE_a + CE_b) + co_lambda * (KL(p_b || p_a) + KL(p_a || p_b))``.
+
+    The cross-entropies are Keras's; the logarithms in the divergences are
+    of the probabilities clipped below at Keras's epsilon (1e-7), so that a
+    probability of 0 adds 0, not NaN.
+    """
+    cross_entropy = keras.losses.sparse_categorical_crossentropy(
+        codes, proba_a
+    ) + keras.losses.sparse_categorical_crossentropy(codes, proba_b)
+    log_a = tf.math.log(tf.clip_by_value(proba_a, keras.config.epsilon(), 1.0))
+    log_b = tf.math.log(tf.clip_by_value(proba_b, keras.config.epsilon(), 1.0))
+    divergence = tf.reduce_sum(proba_b * (log_b - log_a), axis=1) + tf.reduce_sum(
+        proba_a * (log_a - log_b), axis=1
+    )
+    return (1 - co_lambda) * cross_entropy + co_lambda * divergence

@@ -104,6 +104,13 @@ def test_partial_fit_classes_absent_from_the_first_batch(digits):
             "'estimation_method' parameter",
         ),
         ({"forget_rate": "estimate", "noise_estimator": "knn"}, "'noise_estimator' parameter"),
+        (
+            {"variant": "mentornet"},
+            r"'variant' parameter .* a str among \{(?=.*'coteaching')(?=.*'plus')(?=.*'jocor')"
+            r"(?=.*'single').*Got 'mentornet'",
+        ),
+        ({"variant": "jocor", "co_lambda": 1.5}, r"'co_lambda' parameter .* range \[0.0, 1.0\]"),
+        ({"variant": "plus", "init_epoch": -1}, r"'init_epoch' parameter .* range \[0, inf\)"),
     ],
 )
 def test_bad_parameters_name_themselves(digits, monkeypatch, params, message):
@@ -304,7 +311,11 @@ X = 3 * np.random.RandomState(0).uniform(size=(20, 3))
 y = X[:, 0].astype(np.int64)
 common = dict(image_shape=(1, -1), kernel_size=1, pool_size=1, filters=4, dense_units=16,
               epochs=5, batch_size=16, learning_rate=0.05, random_state=1)
-for clf in (CNNClassifier(**common), CoTeachingClassifier(forget_rate=0.1, **common)):
+for clf in (
+    CNNClassifier(**common),
+    *(CoTeachingClassifier(forget_rate=0.1, variant=variant, **common) for variant in
+      ("coteaching", "plus", "single")),
+):
     proba = clf.fit(X, y).predict_proba(X)
     for seed in range(20):
         order = np.random.default_rng(seed).permutation(20)
@@ -330,3 +341,290 @@ def test_partial_fit_names_a_new_class_and_how_to_declare_it(digits):
     message = r"y has labels \[2, 3\] that CoTeachingClassifier was not built for.*classes="
     with pytest.raises(ValueError, match=message):
         clf.partial_fit(X[:100], y[:100] % 4)
+
+
+# --------------------------------------------------------------------------
+# The variants (Co-teaching+, JoCoR, one network), each against the formula
+# of its reference code, recomputed with NumPy on one fixed batch.
+# --------------------------------------------------------------------------
+VARIANTS_SMALL = dict(forget_rate=0.3, n_gradual_epochs=1, **{**SMALL, "epochs": 1})
+
+
+def _fitted_pair(digits, variant, **params):
+    """A variant fitted one epoch, its network pair loaded with its weights,
+    and a fixed batch."""
+    X, y = digits
+    clf = CoTeachingClassifier(variant=variant, random_state=0, **{**VARIANTS_SMALL, **params})
+    clf.fit(X[:300], y[:300])
+    pair = clf._network_pair()
+    pair.load(clf._weights)
+    return clf, pair
+
+
+def _probabilities(pair, images):
+    return [network(images, training=False).numpy().astype(np.float64) for network in pair.networks]
+
+
+def _cross_entropy(proba, codes):
+    # Keras's cross-entropy of probabilities: renormalised, clipped at 1e-7.
+    proba = np.clip(proba / proba.sum(axis=1, keepdims=True), 1e-7, 1 - 1e-7)
+    return -np.log(proba[np.arange(len(codes)), codes])
+
+
+def _assert_small_loss_selection(kept, losses, candidates, n_keep):
+    """``kept`` are the ``n_keep`` candidates of smallest loss (the NumPy
+    argsort's, exactly, unless two losses at the boundary are within 1e-5)."""
+    kept = np.asarray(kept)
+    assert len(kept) == len(np.unique(kept)) == n_keep
+    assert set(kept.tolist()) <= set(np.asarray(candidates).tolist())
+    ranked = np.asarray(candidates)[np.argsort(losses[candidates], kind="stable")]
+    rest = np.setdiff1d(candidates, kept)
+    if len(rest):
+        assert losses[kept].max() <= losses[rest].min() + 1e-5
+        if losses[ranked[n_keep]] - losses[ranked[n_keep - 1]] > 1e-5:
+            assert set(kept.tolist()) == set(ranked[:n_keep].tolist())
+
+
+def _weights(pair):
+    return [np.concatenate([w.ravel() for w in state[0]]) for state in pair.save()]
+
+
+def test_plus_keeps_small_loss_samples_among_the_disagreement(digits):
+    import tensorflow as tf
+
+    X, y = digits
+    clf, pair = _fitted_pair(digits, "plus")
+    images, codes = X[:128].reshape(-1, 8, 8, 1), y[:128].astype(np.int32)
+    proba_a, proba_b = _probabilities(pair, images)
+    loss_a, loss_b = _cross_entropy(proba_a, codes), _cross_entropy(proba_b, codes)
+    disagree = np.flatnonzero(proba_a.argmax(axis=1) != proba_b.argmax(axis=1))
+    assert 0 < len(disagree) < 128
+    keep_rate = 0.55
+    # The reference: int(R * k) of the k samples of disagreement, all if 0.
+    n_keep = int(keep_rate * len(disagree)) or len(disagree)
+    update_a, update_b, kept_by_a, kept_by_b, n_disagreeing = pair.train_step(
+        images,
+        codes,
+        tf.constant(keep_rate, dtype=tf.float64),
+        tf.constant(True),
+        tf.constant(1.0),
+    )
+    assert int(n_disagreeing) == len(disagree)
+    _assert_small_loss_selection(kept_by_a.numpy(), loss_a, disagree, n_keep)
+    _assert_small_loss_selection(kept_by_b.numpy(), loss_b, disagree, n_keep)
+    # Each network descends its cross-entropy on the samples its peer kept.
+    np.testing.assert_allclose(float(update_a), loss_a[kept_by_b.numpy()].mean(), rtol=1e-5)
+    np.testing.assert_allclose(float(update_b), loss_b[kept_by_a.numpy()].mean(), rtol=1e-5)
+    # int(R * k) = 0: the reference keeps all k.
+    pair.load(clf._weights)
+    _, _, kept_by_a, _, _ = pair.train_step(
+        images,
+        codes,
+        tf.constant(0.5 / len(disagree), dtype=tf.float64),
+        tf.constant(True),
+        tf.constant(1.0),
+    )
+    assert sorted(kept_by_a.numpy().tolist()) == disagree.tolist()
+    # Before init_epoch: plain co-teaching, every sample a candidate.
+    pair.load(clf._weights)
+    _, _, kept_by_a, _, _ = pair.train_step(
+        images,
+        codes,
+        tf.constant(keep_rate, dtype=tf.float64),
+        tf.constant(False),
+        tf.constant(1.0),
+    )
+    _assert_small_loss_selection(kept_by_a.numpy(), loss_a, np.arange(128), int(keep_rate * 128))
+
+
+def test_plus_without_disagreement_does_what_the_reference_does(digits):
+    import keras
+    import tensorflow as tf
+
+    from skmislabel.coteaching import _plus_trains_on_agreement
+
+    X, y = digits
+    clf, pair = _fitted_pair(digits, "plus")
+    images = X[:400].reshape(-1, 8, 8, 1)
+    proba_a, proba_b = _probabilities(pair, images)
+    agree = np.flatnonzero(proba_a.argmax(axis=1) == proba_b.argmax(axis=1))[:64]
+    images, codes = images[agree], y[:400][agree].astype(np.int32)
+    state = pair.save()
+
+    def step(weight):
+        pair.load(state)
+        outputs = pair.train_step(
+            images, codes, tf.constant(0.7, dtype=tf.float64), tf.constant(True), weight
+        )
+        return outputs, _weights(pair)
+
+    def by_hand(zero):
+        # What the reference's backward() and step() do with its loss.
+        pair.load(state)
+        with tf.GradientTape(persistent=True) as tape:
+            losses = [
+                tf.reduce_mean(
+                    keras.losses.sparse_categorical_crossentropy(codes, net(images, training=True))
+                )
+                for net in pair.networks
+            ]
+        for network, optimizer, loss in zip(pair.networks, pair.optimizers, losses):
+            variables = network.trainable_variables
+            gradients = tape.gradient(loss, variables)
+            if zero:
+                gradients = [tf.zeros_like(gradient) for gradient in gradients]
+            optimizer.apply_gradients(zip(gradients, variables))
+        return _weights(pair)
+
+    # Early (step < 5000): both networks take the whole batch's mean loss.
+    (update_a, update_b, kept_by_a, kept_by_b, n_disagreeing), trained = step(tf.constant(1.0))
+    assert int(n_disagreeing) == 0
+    assert kept_by_a.numpy().tolist() == kept_by_b.numpy().tolist() == list(range(len(codes)))
+    np.testing.assert_allclose(
+        float(update_a), _cross_entropy(proba_a[agree], codes).mean(), rtol=1e-5
+    )
+    np.testing.assert_allclose(
+        float(update_b), _cross_entropy(proba_b[agree], codes).mean(), rtol=1e-5
+    )
+    for got, expected in zip(trained, by_hand(zero=False)):
+        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+    # Late: a loss of 0, a step of zero gradient that Adam's momentum still moves.
+    (update_a, update_b, *_), moved = step(tf.constant(0.0))
+    assert float(update_a) == float(update_b) == 0.0
+    for got, expected, before in zip(moved, by_hand(zero=True), _weights_of(state)):
+        np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-7)
+        assert not np.array_equal(got, before)
+    # The reference's step is epoch * i, the epoch counted from 1.
+    assert _plus_trains_on_agreement(0, 4999) and not _plus_trains_on_agreement(0, 5000)
+    assert _plus_trains_on_agreement(9, 499) and not _plus_trains_on_agreement(9, 500)
+
+
+def _weights_of(state):
+    return [np.concatenate([w.ravel() for w in weights]) for weights, _, _ in state]
+
+
+def test_jocor_joint_loss_and_one_selection_for_both_networks(digits):
+    import tensorflow as tf
+
+    from skmislabel.coteaching import _jocor_loss
+
+    X, y = digits
+    co_lambda = 0.7
+    clf, pair = _fitted_pair(digits, "jocor", co_lambda=co_lambda)
+    images, codes = X[:128].reshape(-1, 8, 8, 1), y[:128].astype(np.int32)
+    proba_a, proba_b = _probabilities(pair, images)
+    # The reference's loss_jocor:
+    # (1 - lambda) * (CE1 + CE2) + lambda * (KL(p2 || p1) + KL(p1 || p2)).
+    log_a, log_b = np.log(proba_a), np.log(proba_b)
+    expected = (1 - co_lambda) * (
+        _cross_entropy(proba_a, codes) + _cross_entropy(proba_b, codes)
+    ) + co_lambda * (
+        (proba_b * (log_b - log_a)).sum(axis=1) + (proba_a * (log_a - log_b)).sum(axis=1)
+    )
+    state = pair.save()
+    n_keep = 90
+    update, kept, joint = pair.train_step(
+        images, codes, tf.constant(n_keep), tf.constant(co_lambda, dtype=tf.float32)
+    )
+    np.testing.assert_allclose(joint.numpy(), expected, rtol=1e-4, atol=1e-6)
+    _assert_small_loss_selection(kept.numpy(), expected, np.arange(128), n_keep)
+    np.testing.assert_allclose(float(update), expected[kept.numpy()].mean(), rtol=1e-5)
+    trained = _weights(pair)
+    # Both networks descend the mean joint loss of the same selected samples.
+    pair.load(state)
+    selected = kept.numpy()
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean(
+            _jocor_loss(
+                codes[selected],
+                pair.networks[0](images[selected], training=True),
+                pair.networks[1](images[selected], training=True),
+                co_lambda,
+            )
+        )
+    variables = [network.trainable_variables for network in pair.networks]
+    for optimizer, gradients, network_variables in zip(
+        pair.optimizers, tape.gradient(loss, variables), variables
+    ):
+        optimizer.apply_gradients(zip(gradients, network_variables))
+    for got, by_hand, before in zip(trained, _weights(pair), _weights_of(state)):
+        np.testing.assert_allclose(got, by_hand, rtol=1e-5, atol=1e-6)
+        assert not np.array_equal(got, before)
+
+
+def test_single_network_keeps_its_own_small_loss_samples(digits):
+    import tensorflow as tf
+
+    X, y = digits
+    clf, pair = _fitted_pair(digits, "single")
+    assert len(pair.networks) == 1 and len(clf._weights) == 1
+    assert sorted(clf.history_) == ["loss"]
+    images, codes = X[:128].reshape(-1, 8, 8, 1), y[:128].astype(np.int32)
+    (proba,) = _probabilities(pair, images)
+    loss = _cross_entropy(proba, codes)
+    update, kept = pair.train_step(images, codes, tf.constant(77))
+    _assert_small_loss_selection(kept.numpy(), loss, np.arange(128), 77)
+    np.testing.assert_allclose(float(update), loss[kept.numpy()].mean(), rtol=1e-5)
+    # It predicts with its one network.
+    pair.load(clf._weights)
+    np.testing.assert_allclose(
+        clf.predict_proba(X[:128]), _probabilities(pair, images)[0], rtol=1e-5, atol=1e-7
+    )
+
+
+@pytest.mark.parametrize("variant", ["plus", "jocor", "single"])
+def test_variants_seeded_fits_partial_fit_and_estimated_forget_rate(digits, variant):
+    from skmislabel.noise import estimate_noise
+
+    X, y = digits
+    y_noisy, _ = flip_labels(y[:400], noise_rate=0.3, random_state=0)
+    params = dict(variant=variant, dropout=0.3, forget_rate="estimate", n_gradual_epochs=1, **SMALL)
+    first = CoTeachingClassifier(random_state=3, **params).fit(X[:400], y_noisy)
+    np.testing.assert_array_equal(
+        clone(first).fit(X[:400], y_noisy).predict_proba(X), first.predict_proba(X)
+    )
+    stepwise = CoTeachingClassifier(random_state=3, **params)
+    for _ in range(SMALL["epochs"]):
+        stepwise.partial_fit(X[:400], y_noisy, classes=np.arange(10))
+    np.testing.assert_array_equal(stepwise.predict_proba(X), first.predict_proba(X))
+    other = CoTeachingClassifier(random_state=4, **params).fit(X[:400], y_noisy)
+    assert not np.array_equal(other.predict_proba(X), first.predict_proba(X))
+    expected = estimate_noise(X[:400], y_noisy, random_state=3)
+    assert first.forget_rate_ == float(np.clip(expected.flip_rate, 0, 0.9))
+    assert first.keep_rate_ == [1.0, 1.0 - first.forget_rate_]
+    restored = pickle.loads(pickle.dumps(first))
+    np.testing.assert_array_equal(restored.predict_proba(X[:50]), first.predict_proba(X[:50]))
+
+
+def test_each_variant_trains_its_own_pair_and_predicts_with_its_fitted_variant(digits):
+    X, y = digits
+    params = dict(random_state=1, **SMALL)
+    alone = {}
+    for variant in ("coteaching", "plus"):
+        alone[variant] = CoTeachingClassifier(variant=variant, **params)
+        for _ in range(2):
+            alone[variant].partial_fit(X[:300], y[:300], classes=np.arange(10))
+    # Interleaved epoch by epoch, as memorization_curve trains two methods.
+    interleaved = {variant: CoTeachingClassifier(variant=variant, **params) for variant in alone}
+    for _ in range(2):
+        for clf in interleaved.values():
+            clf.partial_fit(X[:300], y[:300], classes=np.arange(10))
+    for variant in alone:
+        np.testing.assert_array_equal(
+            interleaved[variant].predict_proba(X[:50]), alone[variant].predict_proba(X[:50])
+        )
+    plus = interleaved["plus"]
+    assert plus._network_pair() is not interleaved["coteaching"]._network_pair()
+    # Co-teaching+ predicts with its first network, Co-teaching with the mean.
+    pair = plus._network_pair()
+    pair.load(plus._weights)
+    first = _probabilities(pair, X[:50].reshape(-1, 8, 8, 1))[0]
+    np.testing.assert_allclose(plus.predict_proba(X[:50]), first, rtol=1e-5, atol=1e-7)
+    # set_params after fit: the fitted variant predicts and continues.
+    proba = plus.predict_proba(X[:50])
+    plus.set_params(variant="single", co_lambda=0.1, init_epoch=5)
+    np.testing.assert_array_equal(plus.predict_proba(X[:50]), proba)
+    plus.partial_fit(X[:300], y[:300])
+    assert len(plus.history_["disagreement"]) == 3
+    # The next fit is of the new variant.
+    assert sorted(plus.fit(X[:300], y[:300]).history_) == ["loss"]
