@@ -55,3 +55,17 @@ def noise_estimation_model():
     return make_pipeline(
         PCA(n_components=50, random_state=0), StandardScaler(), LogisticRegression(max_iter=300)
     )
+
+
+def cleaning_cnn(random_state):
+    """The lesson's CNN as the ``estimator`` of the out-of-fold cleaners
+    (``ConfidentLearningCleaner``, ``DisagreementCleaner``): the one that
+    measured best at flagging the flipped labels (user guide, cleaning).
+
+    Trained for 2 epochs: its out-of-fold probabilities come from networks
+    that have learnt the clean patterns but not yet memorized the flipped
+    labels of the other folds.
+    """
+    from skmislabel import CNNClassifier
+
+    return CNNClassifier(epochs=2, random_state=random_state)
