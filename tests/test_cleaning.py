@@ -19,18 +19,30 @@ from sklearn.linear_model import LogisticRegression, RidgeClassifier
 from sklearn.metrics import accuracy_score
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_score
 from sklearn.neighbors import KNeighborsClassifier, NearestNeighbors
+from sklearn.neural_network import MLPClassifier
 from sklearn.svm import SVC
 
 from skmislabel import LabelNoiseInjector, flip_labels, make_pipeline
 from skmislabel._compat import CLEANING_EXTRA_MESSAGE
 from skmislabel.cleaning import (
+    AUMCleaner,
     ConfidentLearningCleaner,
     DisagreementCleaner,
     NeighborhoodCleaner,
 )
-from skmislabel.metrics import detection_report
+from skmislabel.metrics import detection_report, detection_scores
 
 X_DIGITS, Y_DIGITS = load_digits(return_X_y=True)
+
+
+def _small_mlp():
+    """A softmax model with partial_fit, seconds on digits (its random_state
+    is left unset: the cleaner seeds it)."""
+    return MLPClassifier(hidden_layer_sizes=(32,), learning_rate_init=0.01)
+
+
+# Digits' pixels scaled to [0, 1], for the network's sake.
+AUM_DIGITS = AUMCleaner(_small_mlp(), epochs=5, random_state=0)
 
 
 def _needs_cleanlab(cleaner):
@@ -223,12 +235,14 @@ def _noisy_digits(seed=0, rate=0.2):
         ConfidentLearningCleaner(random_state=0),
         DisagreementCleaner(threshold=0.7, random_state=0),
         NeighborhoodCleaner(),
+        AUM_DIGITS,
     ],
     ids=type,
 )
 def test_relabel_changes_only_the_suspects_and_remove_drops_exactly_them(cleaner):
     _needs_cleanlab(cleaner)
     X_noisy, y_noisy = _noisy_digits()
+    X_noisy = X_noisy / 16
     X_out, y_relabelled = clone(cleaner).set_params(action="relabel").fit_resample(X_noisy, y_noisy)
     relabelling = clone(cleaner).set_params(action="relabel").fit(X_noisy, y_noisy)
     changed = y_relabelled != y_noisy
@@ -396,6 +410,7 @@ def test_global_random_states_are_untouched(random_state):
         ConfidentLearningCleaner(estimator, cv=3, random_state=random_state),
         DisagreementCleaner(cv=3, random_state=random_state),
         NeighborhoodCleaner(),
+        AUMCleaner(_small_mlp(), epochs=2, random_state=random_state),
     ]:
         cleaner.fit_resample(X_noisy, y_noisy)
     after = np.random.get_state()
@@ -408,7 +423,12 @@ def test_global_random_states_are_untouched(random_state):
 @pytest.mark.parametrize("action", ["remove", "relabel"])
 @pytest.mark.parametrize(
     "cleaner",
-    [ConfidentLearningCleaner(random_state=0), DisagreementCleaner(), NeighborhoodCleaner()],
+    [
+        ConfidentLearningCleaner(random_state=0),
+        DisagreementCleaner(),
+        NeighborhoodCleaner(),
+        AUMCleaner(_small_mlp(), epochs=2, random_state=0),
+    ],
     ids=type,
 )
 def test_inputs_are_never_modified(cleaner, action):
@@ -562,6 +582,26 @@ BAD_INPUT = [
         "Input X contains NaN",
     ),
     (NeighborhoodCleaner(n_neighbors=3), X_NAN, Y_SMALL_CLASS, ValueError, "Input X contains NaN"),
+    (
+        AUMCleaner(LogisticRegression()),
+        X_SMALL_CLASS,
+        Y_SMALL_CLASS,
+        ValueError,
+        "'estimator' parameter of AUMCleaner must be an object implementing "
+        "'partial_fit' and 'predict_proba'",
+    ),
+    (AUMCleaner(epochs=0), X_SMALL_CLASS, Y_SMALL_CLASS, ValueError, "'epochs' parameter"),
+    (AUMCleaner(epochs=2.5), X_SMALL_CLASS, Y_SMALL_CLASS, ValueError, "'epochs' parameter"),
+    (AUMCleaner(percentile=100), X_SMALL_CLASS, Y_SMALL_CLASS, ValueError, "'percentile'"),
+    (AUMCleaner(percentile=0), X_SMALL_CLASS, Y_SMALL_CLASS, ValueError, "'percentile'"),
+    (AUMCleaner(action="flip"), X_SMALL_CLASS, Y_SMALL_CLASS, ValueError, "'action'"),
+    (
+        AUMCleaner(_small_mlp()),
+        X_SMALL_CLASS[:3],
+        np.array([0, 1, 2]),
+        ValueError,
+        r"AUMCleaner needs at least n_classes \+ 1 = 4 samples.*got 3",
+    ),
 ]
 
 
@@ -639,7 +679,152 @@ def test_the_cleaners_share_their_parameter_docs():
     for cleaner in (ConfidentLearningCleaner, DisagreementCleaner):
         for name in ("cv", "out_of_fold_action", "out_of_fold_random_state"):
             assert CLEANER_PARAMETERS[name] in cleaner.__doc__
-    for cleaner in (DisagreementCleaner, NeighborhoodCleaner):
+    for cleaner in (DisagreementCleaner, NeighborhoodCleaner, AUMCleaner):
         assert CLEANER_PARAMETERS["cleaned_samples"] in cleaner.__doc__
-    for cleaner in (ConfidentLearningCleaner, DisagreementCleaner, NeighborhoodCleaner):
+    for cleaner in (ConfidentLearningCleaner, DisagreementCleaner, NeighborhoodCleaner, AUMCleaner):
         assert "%(" not in cleaner.__doc__
+
+
+# --------------------------------------------------------------------------
+# AUMCleaner: the area under the margin
+# --------------------------------------------------------------------------
+class _RecordingMLP(MLPClassifier):
+    """A small MLP that records the labels of every partial_fit and the
+    probabilities of every predict_proba, per instance (the cleaner fits
+    clones, so the record is kept on the class)."""
+
+    records = []
+
+    def partial_fit(self, X, y, classes=None):
+        type(self).records.append((id(self), "labels", np.array(y, copy=True)))
+        return super().partial_fit(X, y, classes=classes)
+
+    def predict_proba(self, X):
+        probabilities = super().predict_proba(X)
+        type(self).records.append((id(self), "probabilities", probabilities.copy()))
+        return probabilities
+
+
+def _blobs(n_per_class=60, n_classes=3, seed=0):
+    """Well-separated Gaussian blobs: every label is learnt at once."""
+    rng = np.random.default_rng(seed)
+    centres = 6.0 * np.eye(n_classes, 4)
+    y = np.repeat(np.arange(n_classes), n_per_class)
+    return centres[y] + rng.normal(size=(y.shape[0], 4)), y
+
+
+def test_aum_is_the_mean_margin_of_the_recorded_probabilities():
+    """Recomputed with numpy from what the model saw and said: per run, the
+    threshold samples are those given the extra class; the margin is the
+    log-probability of the assigned class minus the largest other one."""
+    X, y = _blobs()
+    y_noisy, _ = flip_labels(y, noise_rate=0.2, random_state=0)
+    _RecordingMLP.records = []
+    epochs, percentile = 3, 90.0
+    estimator = _RecordingMLP(hidden_layer_sizes=(8,), learning_rate_init=0.01)
+    cleaner = AUMCleaner(estimator, epochs=epochs, percentile=percentile, random_state=0)
+    cleaner.fit(X, y_noisy)
+
+    runs = list(dict.fromkeys(instance for instance, _, _ in _RecordingMLP.records))
+    assert len(runs) == 2
+    n_classes, n_samples = 3, y.shape[0]
+    aum_per_run, own_per_run, threshold_aums = [], [], []
+    for run in runs:
+        labels = [v for i, kind, v in _RecordingMLP.records if i == run and kind == "labels"]
+        probabilities = [
+            v for i, kind, v in _RecordingMLP.records if i == run and kind == "probabilities"
+        ]
+        assert len(labels) == len(probabilities) == epochs
+        assigned = labels[0]
+        threshold_samples = assigned == n_classes
+        assert threshold_samples.sum() == n_samples // (n_classes + 1)
+        np.testing.assert_array_equal(assigned[~threshold_samples], y_noisy[~threshold_samples])
+        margins = []
+        for epoch_probabilities in probabilities:
+            log_p = np.log(epoch_probabilities)
+            own = log_p[np.arange(n_samples), assigned]
+            other = np.sort(np.where(np.eye(n_classes + 1)[assigned] == 1, -np.inf, log_p))[:, -1]
+            margins.append(own - other)
+        aum = np.mean(margins, axis=0)
+        aum_per_run.append(aum)
+        own_per_run.append(~threshold_samples)
+        threshold_aums.append(aum[threshold_samples])
+    # Disjoint threshold samples: every sample has an AUM under its own label.
+    assert not (~own_per_run[0] & ~own_per_run[1]).any()
+    expected = sum(a * o for a, o in zip(aum_per_run, own_per_run)) / sum(own_per_run)
+    np.testing.assert_allclose(cleaner.label_quality_, expected, rtol=1e-12)
+    pooled = np.concatenate(threshold_aums)
+    np.testing.assert_allclose(cleaner.threshold_, np.percentile(pooled, percentile))
+    share_above = (pooled[None, :] > expected[:, None]).mean(axis=1)
+    np.testing.assert_array_equal(cleaner.suspect_mask_, share_above > 0.1)
+
+
+def test_flipped_labels_of_an_easy_case_get_the_lowest_aum():
+    X, y = _blobs(n_per_class=80)
+    y_noisy, flipped = flip_labels(y, noise_rate=0.1, random_state=1)
+    cleaner = AUMCleaner(
+        MLPClassifier(hidden_layer_sizes=(16,), learning_rate_init=0.01), epochs=10, random_state=0
+    ).fit(X, y_noisy)
+    lowest = np.argsort(cleaner.label_quality_)[: flipped.sum()]
+    np.testing.assert_array_equal(np.sort(lowest), np.flatnonzero(flipped))
+    assert cleaner.suspect_mask_[flipped].all()
+    assert detection_report(flipped, cleaner.suspect_mask_).precision > 0.7
+
+
+def test_aum_separates_symmetric_noise_on_digits_over_seeds():
+    """Several noise draws, each ranked well: not one lucky seed."""
+    X = X_DIGITS / 16
+    for seed in range(3):
+        injector = LabelNoiseInjector(noise_rate=0.2, random_state=seed)
+        X_noisy, y_noisy = injector.fit_resample(X, Y_DIGITS)
+        cleaner = clone(AUM_DIGITS).set_params(random_state=seed).fit(X_noisy, y_noisy)
+        assert detection_scores(injector.noise_mask_, cleaner.label_quality_).roc_auc > 0.95
+        assert detection_report(injector.noise_mask_, cleaner.suspect_mask_).recall > 0.9
+
+
+def test_aum_same_seed_same_suspects_other_seed_other_threshold_samples():
+    X, y = _blobs()
+    y_noisy, _ = flip_labels(y, noise_rate=0.2, random_state=0)
+    estimator = MLPClassifier(hidden_layer_sizes=(8,), learning_rate_init=0.01)
+
+    def fitted(seed):
+        return AUMCleaner(estimator, epochs=2, random_state=seed).fit(X, y_noisy)
+
+    first, again, other = fitted(0), fitted(0), fitted(1)
+    np.testing.assert_array_equal(first.label_quality_, again.label_quality_)
+    np.testing.assert_array_equal(first.suspect_mask_, again.suspect_mask_)
+    assert not np.array_equal(first.label_quality_, other.label_quality_)
+    assert estimator.random_state is None  # the user's model is cloned, not seeded
+
+
+def test_the_log_probability_margin_is_the_logit_margin_of_a_softmax():
+    from scipy.special import softmax
+
+    from skmislabel._aum import log_probability_margins
+
+    logits = np.random.default_rng(0).normal(scale=5, size=(50, 4))
+    assigned = np.arange(50) % 4
+    others = logits.copy()
+    others[np.arange(50), assigned] = -np.inf
+    logit_margin = logits[np.arange(50), assigned] - others.max(axis=1)
+    np.testing.assert_allclose(
+        log_probability_margins(softmax(logits, axis=1), assigned), logit_margin, atol=1e-9
+    )
+    # A probability rounded to 0 gives a large, finite margin.
+    margins = log_probability_margins(np.array([[1.0, 0.0], [0.0, 1.0]]), np.array([0, 0]))
+    assert np.isfinite(margins).all() and margins[0] > 80 and margins[1] < -80
+
+
+@pytest.mark.cnn
+def test_aum_with_the_default_cnn_cleans_mnist_images():
+    from skmislabel.datasets import load_mnist
+
+    X, y = load_mnist(subset="all", return_X_y=True)
+    X, y = X[:400].reshape(-1, 28, 28), y[:400]
+    y_noisy, flipped = flip_labels(y, noise_rate=0.2, random_state=0)
+    cleaner = AUMCleaner(epochs=2, random_state=0)
+    X_kept, y_kept = cleaner.fit_resample(X, y_noisy)
+    assert X_kept.shape == (400 - cleaner.n_suspects_, 28, 28)
+    assert np.isfinite(cleaner.label_quality_).all()
+    # Two epochs on 400 images: the flipped labels already score lower.
+    assert cleaner.label_quality_[flipped].mean() < cleaner.label_quality_[~flipped].mean()

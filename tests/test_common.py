@@ -1,5 +1,5 @@
 """scikit-learn's and imbalanced-learn's estimator checks of every public
-estimator, in one place: LabelNoiseInjector, the three cleaners, and (with
+estimator, in one place: LabelNoiseInjector, the four cleaners, and (with
 the cnn extra) CNNClassifier and CoTeachingClassifier.
 
 The checks compare two fits, so every estimator is seeded.
@@ -12,6 +12,7 @@ import pytest
 from imblearn.utils.estimator_checks import (
     estimator_checks_generator as imblearn_checks_generator,
 )
+from sklearn.neural_network import MLPClassifier
 from sklearn.tree import DecisionTreeClassifier
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
@@ -19,6 +20,7 @@ from skmislabel import LabelNoiseInjector
 from skmislabel._compat import CLEANING_EXTRA_MESSAGE
 from skmislabel._noise_models import INSTANCE_NOISE_TYPES
 from skmislabel.cleaning import (
+    AUMCleaner,
     ConfidentLearningCleaner,
     DisagreementCleaner,
     NeighborhoodCleaner,
@@ -50,6 +52,9 @@ CLEANERS = [
     DisagreementCleaner(cv=2, random_state=0),
     NeighborhoodCleaner(n_neighbors=3),
     NeighborhoodCleaner(n_neighbors=3, action="relabel"),
+    # Two epochs learn nothing of the checks' random labels: every sample
+    # scores below the threshold samples, and removing them all is refused.
+    AUMCleaner(MLPClassifier(hidden_layer_sizes=(4,)), epochs=2, action="relabel", random_state=0),
 ]
 SAMPLERS = INJECTORS + CLEANERS
 
