@@ -413,9 +413,9 @@ def _tasks(args):
 
 def _settings(args, noise_type=None):
     """What decides a fit's numbers besides its task: a resumed row must have
-    been computed with these. The instance-dependent types' options are part
-    of their rows' settings only (so the rows of a run made before they
-    existed keep their fingerprint)."""
+    been computed with these. The instance-dependent types' options, and a
+    preset's mapping, are part of their rows' settings only (so the rows of
+    a run made before they existed keep their fingerprint)."""
     settings = {
         "dataset": args.dataset,
         "epochs": args.epochs,
@@ -425,6 +425,9 @@ def _settings(args, noise_type=None):
     }
     if noise_type in harness.INSTANCE_NOISE_TYPES:
         settings["noise_options"] = harness.noise_options(args)
+    if noise_type in harness.NOISE_PRESETS:
+        # A preset's flips: rows of an edited preset are another noise.
+        settings["class_mapping"] = sorted(harness.NOISE_PRESETS[noise_type].items())
     return (
         "sha256:" + hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:16]
     )

@@ -741,6 +741,9 @@ def test_the_mnist_asymmetric_preset_is_patrinis_matrix(remedies, rate):
         assert set(y[flipped]) == {2, 3, 5, 6, 7}
         targets = np.array([{2: 7, 3: 8, 5: 6, 6: 5, 7: 1}[true] for true in y[flipped]])
         np.testing.assert_array_equal(y_noisy[flipped], targets)
+    # Its rows' settings name its flips; the other types' are as they were.
+    assert remedies._settings(args, "mnist-asymmetric") != remedies._settings(args, "symmetric")
+    assert remedies._settings(args, "symmetric") == remedies._settings(args)
 
 
 def test_remedies_refuses_the_preset_on_data_without_its_classes(remedies, tmp_path, capsys):
