@@ -400,15 +400,20 @@ def test_plus_keeps_small_loss_samples_among_the_disagreement(digits):
     disagree = np.flatnonzero(proba_a.argmax(axis=1) != proba_b.argmax(axis=1))
     assert 0 < len(disagree) < 128
     keep_rate = 0.55
+
+    def step(keep_rate, among_disagreement):
+        pair.load(clf._weights)
+        return pair.train_step(
+            images,
+            codes,
+            tf.constant(keep_rate, dtype=tf.float64),
+            tf.constant(among_disagreement),
+            tf.constant(1.0),
+        )
+
     # The reference: int(R * k) of the k samples of disagreement, all if 0.
     n_keep = int(keep_rate * len(disagree)) or len(disagree)
-    update_a, update_b, kept_by_a, kept_by_b, n_disagreeing = pair.train_step(
-        images,
-        codes,
-        tf.constant(keep_rate, dtype=tf.float64),
-        tf.constant(True),
-        tf.constant(1.0),
-    )
+    update_a, update_b, kept_by_a, kept_by_b, n_disagreeing = step(keep_rate, True)
     assert int(n_disagreeing) == len(disagree)
     _assert_small_loss_selection(kept_by_a.numpy(), loss_a, disagree, n_keep)
     _assert_small_loss_selection(kept_by_b.numpy(), loss_b, disagree, n_keep)
@@ -416,24 +421,10 @@ def test_plus_keeps_small_loss_samples_among_the_disagreement(digits):
     np.testing.assert_allclose(float(update_a), loss_a[kept_by_b.numpy()].mean(), rtol=1e-5)
     np.testing.assert_allclose(float(update_b), loss_b[kept_by_a.numpy()].mean(), rtol=1e-5)
     # int(R * k) = 0: the reference keeps all k.
-    pair.load(clf._weights)
-    _, _, kept_by_a, _, _ = pair.train_step(
-        images,
-        codes,
-        tf.constant(0.5 / len(disagree), dtype=tf.float64),
-        tf.constant(True),
-        tf.constant(1.0),
-    )
+    _, _, kept_by_a, _, _ = step(0.5 / len(disagree), True)
     assert sorted(kept_by_a.numpy().tolist()) == disagree.tolist()
     # Before init_epoch: plain co-teaching, every sample a candidate.
-    pair.load(clf._weights)
-    _, _, kept_by_a, _, _ = pair.train_step(
-        images,
-        codes,
-        tf.constant(keep_rate, dtype=tf.float64),
-        tf.constant(False),
-        tf.constant(1.0),
-    )
+    _, _, kept_by_a, _, _ = step(keep_rate, False)
     _assert_small_loss_selection(kept_by_a.numpy(), loss_a, np.arange(128), int(keep_rate * 128))
 
 
