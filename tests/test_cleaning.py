@@ -1,6 +1,7 @@
 """Tests for skmislabel/cleaning.py: the cleaners and their detection of
 injected noise (their estimator checks are in test_common.py)."""
 
+import itertools
 import random
 import subprocess
 import sys
@@ -694,14 +695,21 @@ class _RecordingMLP(MLPClassifier):
     clones, so the record is kept on the class)."""
 
     records = []
+    instances = itertools.count()
+
+    def _record(self, kind, value):
+        # Not id(self): a run's clone may be freed and its id reused by the next.
+        if not hasattr(self, "_instance"):
+            self._instance = next(type(self).instances)
+        type(self).records.append((self._instance, kind, value))
 
     def partial_fit(self, X, y, classes=None):
-        type(self).records.append((id(self), "labels", np.array(y, copy=True)))
+        self._record("labels", np.array(y, copy=True))
         return super().partial_fit(X, y, classes=classes)
 
     def predict_proba(self, X):
         probabilities = super().predict_proba(X)
-        type(self).records.append((id(self), "probabilities", probabilities.copy()))
+        self._record("probabilities", probabilities.copy())
         return probabilities
 
 
