@@ -38,7 +38,7 @@ noise 20%, 45%, 2 repeats, with every method:
   (``DisagreementCleaner``) or ``kdn`` (``NeighborhoodCleaner``, its own
   10 neighbours, no model); the action ``remove`` or ``relabel``; the
   out-of-fold model of ``cl`` and ``disagreement``, ``knn`` (5-NN, their
-  default) or ``cnn`` (``_data.cleaning_cnn``: the lesson's CNN, 5 epochs);
+  default) or ``cnn`` (``_data.cleaning_cnn``: the lesson's CNN, 1 epoch);
   ``_sce``: the CNN after the cleaner trains with ``loss="sce"`` instead of
   cross-entropy. The grid: ``clean_cl_remove_knn``,
   ``clean_cl_remove_cnn``, ``clean_cl_relabel_knn``,

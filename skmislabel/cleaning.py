@@ -122,6 +122,32 @@ def _model_input_tags(estimator):
         return InputTags()
 
 
+def _model_sampler_tags(estimator, *, default_takes_sparse):
+    """The sampler tags of a cleaner that fits ``estimator`` on X as passed:
+    the model's input tags, or, for None (the cleaner's default model),
+    numbers in 2-D or n-D arrays, sparse when ``default_takes_sparse``."""
+    if estimator is None:
+        return imblearn_sampler_tags(
+            sample_indices=True,
+            two_d_array=True,
+            three_d_array=True,
+            sparse=default_takes_sparse,
+            dataframe=True,
+            allow_nan=False,
+        )
+    model_tags = _model_input_tags(estimator)
+    return imblearn_sampler_tags(
+        sample_indices=True,
+        two_d_array=True,
+        three_d_array=model_tags.three_d_array,
+        sparse=model_tags.sparse,
+        dataframe=True,
+        string=model_tags.string,
+        categorical=model_tags.categorical,
+        allow_nan=model_tags.allow_nan,
+    )
+
+
 def _predicted_codes(probabilities, codes):
     """The most probable class of each sample; the given label when it is
     among the most probable (cleanlab breaks ties the same way)."""
@@ -240,27 +266,8 @@ class _OutOfFoldCleaner(_BaseCleaner):
         )
 
     def __sklearn_tags__(self):
-        if self.estimator is None:
-            # 5-NN on X flattened per sample: numbers, dense or sparse.
-            return imblearn_sampler_tags(
-                sample_indices=True,
-                two_d_array=True,
-                three_d_array=True,
-                sparse=True,
-                dataframe=True,
-                allow_nan=False,
-            )
-        model_tags = _model_input_tags(self.estimator)
-        return imblearn_sampler_tags(
-            sample_indices=True,
-            two_d_array=True,
-            three_d_array=model_tags.three_d_array,
-            sparse=model_tags.sparse,
-            dataframe=True,
-            string=model_tags.string,
-            categorical=model_tags.categorical,
-            allow_nan=model_tags.allow_nan,
-        )
+        # None: 5-NN on X flattened per sample, numbers, dense or sparse.
+        return _model_sampler_tags(self.estimator, default_takes_sparse=True)
 
 
 @fill_doc(**CLEANER_PARAMETERS)
@@ -874,24 +881,5 @@ class AUMCleaner(_BaseCleaner):
         )
 
     def __sklearn_tags__(self):
-        if self.estimator is None:
-            # The CNN: dense images, flattened or not.
-            return imblearn_sampler_tags(
-                sample_indices=True,
-                two_d_array=True,
-                three_d_array=True,
-                sparse=False,
-                dataframe=True,
-                allow_nan=False,
-            )
-        model_tags = _model_input_tags(self.estimator)
-        return imblearn_sampler_tags(
-            sample_indices=True,
-            two_d_array=True,
-            three_d_array=model_tags.three_d_array,
-            sparse=model_tags.sparse,
-            dataframe=True,
-            string=model_tags.string,
-            categorical=model_tags.categorical,
-            allow_nan=model_tags.allow_nan,
-        )
+        # None: the CNN, dense images, flattened or not.
+        return _model_sampler_tags(self.estimator, default_takes_sparse=False)

@@ -1,6 +1,7 @@
 """Tests for skmislabel/cleaning.py: the cleaners and their detection of
 injected noise (their estimator checks are in test_common.py)."""
 
+import itertools
 import random
 import subprocess
 import sys
@@ -694,14 +695,21 @@ class _RecordingMLP(MLPClassifier):
     clones, so the record is kept on the class)."""
 
     records = []
+    instances = itertools.count()
+
+    def _record(self, kind, value):
+        # Not id(self): a run's clone may be freed and its id reused by the next.
+        if not hasattr(self, "_instance"):
+            self._instance = next(type(self).instances)
+        type(self).records.append((self._instance, kind, value))
 
     def partial_fit(self, X, y, classes=None):
-        type(self).records.append((id(self), "labels", np.array(y, copy=True)))
+        self._record("labels", np.array(y, copy=True))
         return super().partial_fit(X, y, classes=classes)
 
     def predict_proba(self, X):
         probabilities = super().predict_proba(X)
-        type(self).records.append((id(self), "probabilities", probabilities.copy()))
+        self._record("probabilities", probabilities.copy())
         return probabilities
 
 
@@ -828,3 +836,22 @@ def test_aum_with_the_default_cnn_cleans_mnist_images():
     assert np.isfinite(cleaner.label_quality_).all()
     # Two epochs on 400 images: the flipped labels already score lower.
     assert cleaner.label_quality_[flipped].mean() < cleaner.label_quality_[~flipped].mean()
+
+
+@pytest.mark.cnn
+def test_the_out_of_fold_cleaners_take_the_cnn_and_images_as_they_are():
+    """The CNN as ``estimator``: each fold's network sees the images in the
+    shape passed, and the suspects are what its out-of-fold predictions
+    disagree with."""
+    from skmislabel import CNNClassifier
+    from skmislabel.datasets import load_mnist
+
+    X, y = load_mnist(subset="all", return_X_y=True)
+    X, y = X[:300].reshape(-1, 28, 28), y[:300]
+    y_noisy, flipped = flip_labels(y, noise_rate=0.3, random_state=0)
+    cleaner = DisagreementCleaner(CNNClassifier(epochs=2), cv=2, random_state=0)
+    X_kept, _ = cleaner.fit_resample(X, y_noisy)
+    assert X_kept.shape == (300 - cleaner.n_suspects_, 28, 28)
+    assert "n_features_in_" not in vars(cleaner)
+    # 150 images a fold, 2 epochs: already better than chance at ranking.
+    assert detection_scores(flipped, cleaner.label_quality_).roc_auc > 0.7
