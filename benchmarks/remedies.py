@@ -35,8 +35,10 @@ noise 20%, 45%, 2 repeats, with every method:
   (``make_pipeline(injector, cleaner, CNNClassifier(loss=...))`` computes
   the same), named ``clean_<cleaner>_<action>[_<model>][_sce]``: the
   cleaner ``cl`` (``ConfidentLearningCleaner``), ``disagreement``
-  (``DisagreementCleaner``) or ``kdn`` (``NeighborhoodCleaner``, its own
-  10 neighbours, no model); the action ``remove`` or ``relabel``; the
+  (``DisagreementCleaner``), ``kdn`` (``NeighborhoodCleaner``, its own
+  10 neighbours, no model) or ``aum`` (``AUMCleaner``: the area under the
+  margin of the lesson's CNN trained 3 epochs, its default, no model
+  suffix); the action ``remove`` or ``relabel``; the
   out-of-fold model of ``cl`` and ``disagreement``, ``knn`` (5-NN, their
   default) or ``cnn`` (``_data.cleaning_cnn``: the lesson's CNN, 1 epoch);
   ``_sce``: the CNN after the cleaner trains with ``loss="sce"`` instead of
@@ -45,10 +47,12 @@ noise 20%, 45%, 2 repeats, with every method:
   ``clean_cl_relabel_cnn``, ``clean_disagreement_remove_knn``,
   ``clean_disagreement_remove_cnn``, ``clean_disagreement_relabel_knn``,
   ``clean_disagreement_relabel_cnn``, ``clean_kdn_remove``,
-  ``clean_kdn_relabel``, and with SCE ``clean_cl_remove_knn_sce``,
-  ``clean_disagreement_remove_knn_sce``, ``clean_kdn_remove_sce``,
-  ``clean_kdn_relabel_sce``. The cleaner's ``random_state`` (its folds and
-  its model's seed) is the repeat's model seed. A cleaning fit's last row
+  ``clean_kdn_relabel``, ``clean_aum_remove``, ``clean_aum_relabel``, and
+  with SCE ``clean_cl_remove_knn_sce``, ``clean_disagreement_remove_knn_sce``,
+  ``clean_kdn_remove_sce``, ``clean_kdn_relabel_sce``,
+  ``clean_cl_remove_cnn_sce``, ``clean_aum_remove_sce``. The cleaner's
+  ``random_state`` (its folds, and its model's seed or AUM's seeds) is the
+  repeat's model seed. A cleaning fit's last row
   records what the cleaner did against the injected truth: ``n_suspects``,
   ``n_removed``, ``n_relabelled`` (labels it changed), the
   ``suspect_precision`` and ``suspect_recall`` of its suspects against the
@@ -168,20 +172,26 @@ RETIRED_METHODS = {
 }
 # Cleaning as a remedy (see the module docstring): the method name's parts.
 Cleaning = collections.namedtuple("Cleaning", "cleaner action model loss")
-CLEANERS = ("cl", "disagreement", "kdn")
+CLEANERS = ("cl", "disagreement", "kdn", "aum")
 CLEANING_ACTIONS = ("remove", "relabel")
-# The out-of-fold models of the cleaners that take one (kdn takes none).
+# The out-of-fold models of the cleaners that take one (kdn has its
+# neighbours, aum trains the lesson's CNN epoch by epoch).
 CLEANING_MODELS = ("knn", "cnn")
+CLEANERS_WITHOUT_MODEL = ("kdn", "aum")
 # Cleaned, then trained with SCE: the four cleanings with the cheap evidence
 # (5-NN, kDN's neighbours) that left the fewest wrong labels on the lesson's
 # data at symmetric 40% (noise seed 0): kdn_remove 1.1%, disagreement_remove
 # 2.8%, kdn_relabel 6.2%, cl_remove 8.9% (cl_relabel 12.6%,
 # disagreement_relabel 12.8%).
+# With the CNN's evidence: confident learning on the 1-epoch CNN and AUM,
+# the two that ranked confidence noise's flips best (user guide, cleaning).
 CLEANING_WITH_SCE = (
     "clean_cl_remove_knn",
     "clean_disagreement_remove_knn",
     "clean_kdn_remove",
     "clean_kdn_relabel",
+    "clean_cl_remove_cnn",
+    "clean_aum_remove",
 )
 
 
@@ -190,7 +200,7 @@ def _cleaning_grid():
     grid = {}
     for cleaner in CLEANERS:
         for action in CLEANING_ACTIONS:
-            for model in (None,) if cleaner == "kdn" else CLEANING_MODELS:
+            for model in (None,) if cleaner in CLEANERS_WITHOUT_MODEL else CLEANING_MODELS:
                 name = "_".join(part for part in ("clean", cleaner, action, model) if part)
                 grid[name] = Cleaning(cleaner, action, model, "cross_entropy")
     for name in CLEANING_WITH_SCE:
@@ -503,18 +513,29 @@ def _estimator(method, task, args, transition_matrix):
 def _cleaner(method, task, args):
     """The cleaner of a cleaning method; its random_state is the repeat's
     model seed."""
+    from skmislabel import CNNClassifier
     from skmislabel.cleaning import (
+        AUMCleaner,
         ConfidentLearningCleaner,
         DisagreementCleaner,
         NeighborhoodCleaner,
     )
 
     cleaning = CLEANING_METHODS[method]
+    tf_threads = 1 if args.n_jobs > 1 else None
     if cleaning.cleaner == "kdn":
         return NeighborhoodCleaner(action=cleaning.action)
+    if cleaning.cleaner == "aum":
+        # AUMCleaner's default model with the worker's thread count; its
+        # seeds come from the cleaner's random_state, as the default's do.
+        return AUMCleaner(
+            CNNClassifier(tf_threads=tf_threads),
+            action=cleaning.action,
+            random_state=task["model_seed"],
+        )
     model = None  # the cleaners' default, 5-NN
     if cleaning.model == "cnn":
-        model = _data.cleaning_cnn(task["model_seed"], tf_threads=1 if args.n_jobs > 1 else None)
+        model = _data.cleaning_cnn(task["model_seed"], tf_threads=tf_threads)
     cleaner = ConfidentLearningCleaner if cleaning.cleaner == "cl" else DisagreementCleaner
     return cleaner(model, action=cleaning.action, random_state=task["model_seed"])
 
