@@ -36,8 +36,10 @@ import json
 import math
 import os
 import platform
+import signal
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -819,10 +821,31 @@ def run_parallel(function, tasks, n_jobs):
     )
 
 
+def _stop_as_interrupted(signum, frame):
+    raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def _sigterm_interrupts():
+    """``kill`` (SIGTERM) stops a run as Ctrl-C does: finished fits kept, the
+    report "interrupted", exit 130. Python's default would end the process at
+    once, its report left "running". A run started in the background from a
+    script has SIGINT ignored, so SIGTERM is how it is stopped."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _stop_as_interrupted)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(run, args):
     """Run ``run(args)`` and turn how it ended into the exit status."""
     try:
-        return run(args)
+        with _sigterm_interrupts():
+            return run(args)
     except Refused as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_REFUSED

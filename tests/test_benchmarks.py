@@ -43,7 +43,11 @@ def test_quick_run_writes_csv_png_and_json(tmp_path):
 
 
 @pytest.mark.cnn  # slow enough to be interrupted mid-run
-@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGKILL], ids=["ctrl-c", "kill"])
+@pytest.mark.parametrize(
+    "stop_signal",
+    [signal.SIGINT, signal.SIGTERM, signal.SIGKILL],
+    ids=["ctrl-c", "kill", "kill-9"],
+)
 def test_interrupted_run_resumes_without_lost_or_duplicated_rows(tmp_path, stop_signal):
     args = ["--quick", "--rates", "0", "0.1", "0.2", "0.3", "--out", str(tmp_path)]
     process = subprocess.Popen(
@@ -64,8 +68,11 @@ def test_interrupted_run_resumes_without_lost_or_duplicated_rows(tmp_path, stop_
         time.sleep(0.05)
     process.send_signal(stop_signal)
     _, stderr = process.communicate(timeout=60)
-    expected_status = 130 if stop_signal == signal.SIGINT else -signal.SIGKILL
+    expected_status = -signal.SIGKILL if stop_signal == signal.SIGKILL else 130
     assert process.returncode == expected_status, stderr
+    if stop_signal != signal.SIGKILL:
+        report = json.loads((tmp_path / "noise_curve.json").read_text())
+        assert report["status"] == "interrupted"
     kept = pd.read_csv(csv_path, on_bad_lines="skip").dropna(subset=["test_score"])
     assert 3 <= len(kept) < 12
 
