@@ -795,9 +795,9 @@ class AUMCleaner(_BaseCleaner):
       ``epochs``).
 
     Each run trains ``epochs`` epochs and predicts the training set after
-    each: with the defaults 6 epochs and 6 predictions in all, about
-    30 s for the lesson's 15,000 MNIST images on two shared cores (AMD
-    EPYC).
+    each: with the defaults 6 epochs and 6 predictions in all, 24 to 44 s
+    for the lesson's 15,000 MNIST images on two heavily shared cores (AMD
+    EPYC; ``benchmarks/detection.py``).
 
     References
     ----------

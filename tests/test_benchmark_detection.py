@@ -91,3 +91,16 @@ def test_bad_arguments_exit_2_and_write_nothing(benchmark, tmp_path, capsys, arg
     assert exit_status(benchmark.main, [*SMALL, *argv, "--out", str(out)]) == 2
     assert message in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_the_committed_run_stays_readable(benchmark):
+    images = ROOT / "docs" / "images"
+    folder = benchmark.harness.OutputFolder(images, "none", ())
+    rows = benchmark.harness.ResultsCsv(
+        folder, "detection.csv", benchmark.COLUMNS, benchmark.PARSERS
+    )
+    rows = rows.read()
+    assert rows and len(rows) == len(pd.read_csv(images / "detection.csv"))
+    report = _strict(images / "detection.json")
+    assert report["status"] == "complete" and report["settings"]["dataset"] == "mnist"
+    assert {row["detector"] for row in rows} == set(benchmark.DETECTORS)
