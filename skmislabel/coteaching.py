@@ -235,13 +235,17 @@ class CoTeachingClassifier(ClassifierMixin, BaseEstimator):
     training method with co-regularization", CVPR 2020 (JoCoR). Its
     reference code (``hongxin001/JoCoR``) trains MNIST with an MLP, Adam at
     0.001 (one optimizer over both networks, which for Adam equals one per
-    network) decayed from epoch 80 of 200, batches of 128, at most 400
-    batches per epoch, forget rate = noise rate over 10 gradual epochs with
-    exponent 1 (the linear ``R(t)`` here), and ``co_lambda=0.95`` in its
-    MNIST command (its parser's default is 0.1; its README reports 0.5-0.9
-    as best on CIFAR). Gradients flow through both sides of the divergence,
-    as in the reference. Here: the lesson's CNN, a constant learning rate,
-    every batch of the epoch, this class's ``batch_size``.
+    network) decayed from epoch 80 of 200, batches of 128, about 400
+    batches per epoch (its ``num_iter_per_epoch``), forget rate = noise
+    rate over 10 gradual epochs with exponent 1 (the linear ``R(t)`` here),
+    and ``co_lambda=0.95`` in its MNIST command (its parser's default is
+    0.1; its README reports 0.5-0.9 as best on CIFAR). Gradients flow
+    through both sides of the divergence, as in the reference. Here: the
+    lesson's CNN, a constant learning rate, every batch of the epoch, this
+    class's ``batch_size``. At 0.95 the cross-entropy weighs 0.05, and the
+    reference takes about 80,000 steps where 20 epochs of the lesson's
+    15,000 images in batches of 128 take 2,360: the user guide's remedies
+    page reports what that does.
 
     Which network predicts: both references evaluate each network on its
     own (Co-teaching+ records both accuracies; JoCoR reports the mean of the
