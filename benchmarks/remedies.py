@@ -8,8 +8,9 @@ noise 20%, 45%, 2 repeats, with every method:
 
 - ``cross_entropy`` (the baseline) and the robust losses of
   ``skmislabel.losses``: ``label_smoothing``, ``bootstrap_soft``,
-  ``bootstrap_hard``, ``gce``, ``sce``, ``nce_rce``, each with its paper's
-  defaults (``CNNClassifier(loss=...)``);
+  ``bootstrap_hard``, ``gce``, ``sce``, ``nce_rce``, ``elr`` (early-learning
+  regularization), each with its paper's defaults
+  (``CNNClassifier(loss=...)``);
 - the oracle rows, which are told the noise: ``forward`` and ``backward``
   loss correction with the known ``T`` (the injector's
   ``transition_matrix_``); ``coteaching``: ``CoTeachingClassifier`` with
@@ -22,7 +23,10 @@ noise 20%, 45%, 2 repeats, with every method:
   out-of-fold probabilities of a logistic regression on 50 PCA components,
   the model that measured better for them in the user guide's
   noise_estimation page); ``coteaching_estimated``
-  (``forget_rate="estimate"``, HOC); ``cross_entropy_early_stopped``
+  (``forget_rate="estimate"``, HOC) and its variants ``coteaching_plus``
+  (Co-teaching+), ``jocor`` (JoCoR) and ``coteaching_single`` (one network
+  with the same small-loss selection and schedule), each
+  ``CoTeachingClassifier(variant=...)`` with the same estimated rate; ``cross_entropy_early_stopped``
   (``early_stopping=True``: 10% of the noisy labels held out, stratified,
   stop after 5 epochs without a better held-out accuracy, at most
   ``--epochs``, the best epoch's weights restored). Each estimated row
@@ -936,7 +940,12 @@ def family(method):
         return "baseline"
     if method in ORACLE_METHODS:
         return "oracle"
-    if method in (*FORWARD_ESTIMATED, "coteaching_estimated", "cross_entropy_early_stopped"):
+    if method in (
+        *FORWARD_ESTIMATED,
+        "coteaching_estimated",
+        *COTEACHING_VARIANTS,
+        "cross_entropy_early_stopped",
+    ):
         return "noise estimated"
     if method in CLEANING_METHODS:
         return "cleaning"
