@@ -82,9 +82,11 @@ class Refused(Exception):
 # --------------------------------------------------------------------------
 # Flags
 # --------------------------------------------------------------------------
-def add_run_arguments(parser, *, quick):
+def add_run_arguments(parser, *, quick, parallel=True):
     """The flags of every sweep: --quick (what it runs: ``quick``), --out,
-    --seed, --n-jobs, --backend, --scheduler, --verbose, --resume / --overwrite."""
+    --seed, --n-jobs, --backend, --scheduler, --verbose, --resume / --overwrite.
+    A script that runs in its own process (``parallel=False``) has no
+    --n-jobs, --backend or --scheduler."""
     parser.add_argument(
         "--quick",
         action="store_true",
@@ -94,18 +96,10 @@ def add_run_arguments(parser, *, quick):
     parser.add_argument(
         "--seed", type=int, default=0, help="random_state of the whole run, in [0, 2**32)"
     )
-    parser.add_argument(
-        "--n-jobs",
-        type=int,
-        help="fits in parallel (default: chosen from the core count; 1 runs one fit "
-        "after another in this process with all TensorFlow threads)",
-    )
-    parser.add_argument("--backend", choices=("loky", "dask"), default="loky")
-    parser.add_argument(
-        "--scheduler",
-        metavar="ADDRESS",
-        help="dask scheduler address (default: a local cluster on 127.0.0.1)",
-    )
+    if parallel:
+        _add_parallel_arguments(parser)
+    else:
+        parser.set_defaults(n_jobs=None, backend="loky", scheduler=None)
     parser.add_argument(
         "--verbose", action="store_true", help="show TensorFlow's start-up and C++ logs"
     )
@@ -121,6 +115,21 @@ def add_run_arguments(parser, *, quick):
         action="store_true",
         help="replace the results already in OUT (without it, or --resume, an "
         "existing run is never touched)",
+    )
+
+
+def _add_parallel_arguments(parser):
+    parser.add_argument(
+        "--n-jobs",
+        type=int,
+        help="fits in parallel (default: chosen from the core count; 1 runs one fit "
+        "after another in this process with all TensorFlow threads)",
+    )
+    parser.add_argument("--backend", choices=("loky", "dask"), default="loky")
+    parser.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="dask scheduler address (default: a local cluster on 127.0.0.1)",
     )
 
 

@@ -96,25 +96,8 @@ def _parser():
     parser.add_argument(
         "--rates", nargs="+", type=float, default=list(RATES), help="default: 0.2 0.4"
     )
-    parser.add_argument(
-        "--quick", action="store_true", help="scikit-learn's digits instead of the lesson's MNIST"
-    )
-    parser.add_argument("--out", default="results", help="output folder (default: results)")
-    parser.add_argument(
-        "--seed", type=int, default=0, help="noise and detector seed, in [0, 2**32)"
-    )
-    parser.add_argument(
-        "--verbose", action="store_true", help="show TensorFlow's start-up and C++ logs"
-    )
-    existing = parser.add_mutually_exclusive_group()
-    existing.add_argument(
-        "--resume",
-        action="store_true",
-        help="go on from the CSV in OUT, or extend it with more detectors, noise types "
-        "or rates; rows of another data set or seed are refused",
-    )
-    existing.add_argument(
-        "--overwrite", action="store_true", help="replace the results already in OUT"
+    harness.add_run_arguments(
+        parser, quick="scikit-learn's digits instead of the lesson's MNIST", parallel=False
     )
     harness.add_noise_arguments(parser)
     return parser
@@ -130,8 +113,6 @@ def _parse(argv):
     args.rates = harness.check_rates(parser, "--rates", args.rates, upper_included=False)
     if any(rate == 0 for rate in args.rates):
         parser.error(f"--rates: at rate 0 there is nothing to detect; got {args.rates}")
-    # What check_arguments reads of a parallel sweep: this one runs in-process.
-    args.n_jobs, args.backend, args.scheduler = None, "loky", None
     harness.check_arguments(parser, args)
     args.dataset = "digits" if args.quick else "mnist"
     args.command = " ".join(["python benchmarks/detection.py", *(argv or sys.argv[1:])])
