@@ -89,7 +89,9 @@ the model ``fit`` returns, at the epoch whose weights it restored. It writes
   ``--noise`` choose what runs, not what is kept);
 - ``results/remedies.png``: last- and best-epoch test accuracy per method and
   noise, the methods grouped by family (baseline, robust training, oracle,
-  noise estimated, cleaning); ``results/memorization.png``: cross-entropy against the best remedy
+  noise estimated, cleaning); ``results/remedy_map.png``: which remedy for
+  which noise, one cell per method and noise, coloured by the last epoch's
+  mean; ``results/memorization.png``: cross-entropy against the best remedy
   at symmetric 50%, epoch by epoch (when that noise is in the run);
 - ``results/remedies.json``: versions, settings, the summary table, the
   ``remedy_table`` (which remedy for which noise: method x noise condition,
@@ -127,6 +129,7 @@ Examples::
 import collections
 import functools
 import hashlib
+import itertools
 import json
 import math
 import sys
@@ -273,7 +276,7 @@ ESTIMATE_COLUMNS = (
 )
 SCORE_COLUMNS = ("test_accuracy", "memorized", "corrected", "clean_accuracy")
 CSV, JSON = "remedies.csv", "remedies.json"
-PNG, MEMORIZATION_PNG = "remedies.png", "memorization.png"
+PNG, MEMORIZATION_PNG, MAP_PNG = "remedies.png", "memorization.png", "remedy_map.png"
 
 
 def _parser():
@@ -1071,6 +1074,7 @@ def _plot(table, frame, folder):
     figure.tight_layout()
     folder.save_figure(PNG, figure, dpi=120)
     plt.close(figure)
+    _plot_remedy_map(plt, table, folder)
 
     # Cross-entropy against the best remedy (last epoch) at symmetric 50%.
     at_half = [
@@ -1108,6 +1112,59 @@ def _plot(table, frame, folder):
     return best
 
 
+def _plot_remedy_map(plt, table, folder):
+    """Which remedy for which noise, at a glance: one cell per method and
+    noise condition, coloured by the last epoch's mean test accuracy, the
+    best epoch's in parentheses; blank where the method was not run."""
+    conditions = _table_conditions(table)
+    methods = list(dict.fromkeys(row["method"] for row in table))
+    cells = {(row["method"], row["noise_type"], row["noise_rate"]): row for row in table}
+    last = np.full((len(methods), len(conditions)), np.nan)
+    for (i, method), (j, condition) in itertools.product(
+        enumerate(methods), enumerate(conditions)
+    ):
+        row = cells.get((method, *condition))
+        if row is not None:
+            last[i, j] = row["last"]
+    figure, ax = plt.subplots(
+        figsize=(1.25 * len(conditions) + 3.2, 0.27 * len(methods) + 1.4)
+    )
+    image = ax.imshow(np.ma.masked_invalid(last), cmap="viridis", vmin=0, vmax=1, aspect="auto")
+    for (i, method), (j, condition) in itertools.product(
+        enumerate(methods), enumerate(conditions)
+    ):
+        row = cells.get((method, *condition))
+        if row is not None:
+            ax.text(
+                j,
+                i,
+                f"{row['last']:.2f} ({row['best']:.2f})",
+                ha="center",
+                va="center",
+                fontsize=6.5,
+                color="black" if row["last"] > 0.6 else "white",
+            )
+    families = [family(method) for method in methods]
+    for index in range(1, len(methods)):
+        if families[index] != families[index - 1]:
+            ax.axhline(index - 0.5, color="white", linewidth=1.5)
+    labels = [f"{method} (retired)" if method in RETIRED_METHODS else method for method in methods]
+    ax.set_yticks(np.arange(len(methods)), labels, fontsize=7)
+    ax.set_xticks(
+        np.arange(len(conditions)),
+        [f"{noise_type}\n{rate:.0%}" for noise_type, rate in conditions],
+        fontsize=7,
+    )
+    ax.xaxis.tick_top()
+    figure.colorbar(image, ax=ax, fraction=0.03, pad=0.02, label="test accuracy, last epoch")
+    ax.set_title(
+        "Test accuracy on clean labels: last epoch (best epoch), mean over repeats", fontsize=8
+    )
+    figure.tight_layout()
+    folder.save_figure(MAP_PNG, figure, dpi=120)
+    plt.close(figure)
+
+
 # --------------------------------------------------------------------------
 # The run
 # --------------------------------------------------------------------------
@@ -1120,7 +1177,7 @@ def run(args):
         y_train,
         f"the training labels of --dataset {args.dataset}",
     )
-    files = (CSV, JSON, PNG, MEMORIZATION_PNG)
+    files = (CSV, JSON, PNG, MEMORIZATION_PNG, MAP_PNG)
     with harness.OutputFolder(
         args.out, "remedies", files, resume=args.resume, overwrite=args.overwrite
     ) as folder:
@@ -1144,7 +1201,7 @@ def run(args):
         # the complete fits only: torn and failed fits run again. The figures
         # of an earlier state must not sit beside these results.
         results.rewrite([row for rows in done.values() for row in rows])
-        for stale in (PNG, MEMORIZATION_PNG):
+        for stale in (PNG, MEMORIZATION_PNG, MAP_PNG):
             folder.remove(stale)
         report = harness.Report(
             folder,

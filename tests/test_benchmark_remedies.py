@@ -99,6 +99,7 @@ def test_a_run_writes_every_epoch_the_table_the_figure_and_the_json(small_run):
     errors = {error["method"]: error for error in report["transition_matrix_errors"]}
     assert set(errors) == {"forward_hoc", "coteaching_estimated"}
     assert (folder / "remedies.png").read_bytes()[:4] == b"\x89PNG"
+    assert (folder / "remedy_map.png").read_bytes()[:4] == b"\x89PNG"
     assert "coteaching_estimated" in result.stdout and "estimated T" in result.stdout
 
 

@@ -155,6 +155,7 @@ def test_noise_curve_never_writes_through_a_planted_link(
         ("remedies.json", True),
         ("remedies.png", True),
         ("memorization.png", True),
+        ("remedy_map.png", True),
         ("remedies.lock", True),
         ("remedies.tmp", False),
         ("remedies.json.tmp", False),
