@@ -534,29 +534,41 @@ def test_remedies_runs_any_noise_type_with_its_options_in_its_rows(remedies, tmp
 
 
 def test_the_remedies_run_on_record_keeps_its_settings_and_seeds(remedies):
-    # Every row of the record is one that today's default run would resume:
-    # its settings and seeds are this code's. The retired forward_estimated
-    # rows are history: kept, with the seeds of their noise and repeat.
+    # Every row of the record is one that this code would resume: its
+    # settings and seeds are this code's, whichever run (with whichever
+    # --noise) wrote it. The retired forward_estimated rows are history:
+    # kept, with the seeds of their noise and repeat.
     record = pd.read_csv(ROOT / "docs" / "images" / "remedies.csv")
     report = json.loads((ROOT / "docs" / "images" / "remedies.json").read_text())
-    args = remedies._parse(["--repeats", str(report["settings"]["repeats"])])
-    tasks = {remedies._task_key(task): task for task in remedies._tasks(args)}
-    for method in remedies.RETIRED_METHODS:
-        tasks.update(
-            {(method, *key[1:]): task for key, task in tasks.items() if key[0] == "cross_entropy"}
-        )
-    saved = {remedies._task_key(row) for _, row in record.iterrows()}
-    assert saved <= set(tasks)
-    # The oracle rows and the robust losses are all there, at every noise (the
-    # oracle-free and cleaning rows may cover only some: the record is
-    # extended by them).
-    oracle_free = (*remedies.FORWARD_ESTIMATED, "coteaching_estimated")
-    oracle_free += ("cross_entropy_early_stopped", *remedies.CLEANING_METHODS)
-    assert {key for key in tasks if key[0] not in oracle_free} <= saved
-    for _, row in record.iterrows():
-        task = tasks[remedies._task_key(row)]
-        assert row["settings"] == remedies._settings(args, row["noise_type"])
-        assert (row["noise_seed"], row["model_seed"]) == (task["noise_seed"], task["model_seed"])
+    repeats = str(report["settings"]["repeats"])
+    saved = {}
+    for (noise_type, rate), rows in record.groupby(["noise_type", "noise_rate"]):
+        args = remedies._parse(["--repeats", repeats, "--noise", noise_type, str(rate)])
+        tasks = {remedies._task_key(task): task for task in remedies._tasks(args)}
+        for method in remedies.RETIRED_METHODS:
+            tasks.update(
+                {(method, *k[1:]): task for k, task in tasks.items() if k[0] == "cross_entropy"}
+            )
+        for _, row in rows.iterrows():
+            task = tasks[remedies._task_key(row)]
+            assert row["settings"] == remedies._settings(args, noise_type)
+            assert (row["noise_seed"], row["model_seed"]) == (task["noise_seed"], task["model_seed"])
+            saved[remedies._task_key(row)] = row
+    # The default grid's oracle rows and robust losses of the first record are
+    # all there; the later methods cover the conditions of issue 21's run.
+    default = remedies._tasks(remedies._parse(["--repeats", repeats]))
+    first = ("cross_entropy", "label_smoothing", "bootstrap_soft", "bootstrap_hard", "gce")
+    first += ("sce", "nce_rce", *remedies.ORACLE_METHODS)
+    assert {remedies._task_key(task) for task in default if task["method"] in first} <= set(saved)
+    realistic = [("symmetric", 0.8), ("pairflip", 0.45)]
+    realistic += [(noise_type, 0.4) for noise_type in ("confidence", "pmd", "part_dependent")]
+    issue_21 = ("cross_entropy", "elr", *remedies.COTEACHING_VARIANTS, "clean_aum_remove_sce")
+    for method in issue_21:
+        for noise_type, rate in realistic:
+            for repeat in range(int(repeats)):
+                assert (method, noise_type, rate, repeat) in saved
+                row = saved[(method, noise_type, rate, repeat)]
+                assert pd.isna(row["error"]) and 0 < row["test_accuracy"] <= 1
 
 
 def test_remedies_interrupted_keeps_its_finished_fits_and_resumes(remedies, tmp_path, monkeypatch):
