@@ -562,7 +562,8 @@ def test_the_remedies_run_on_record_keeps_its_settings_and_seeds(remedies):
     assert {remedies._task_key(task) for task in default if task["method"] in first} <= set(saved)
     realistic = [("symmetric", 0.8), ("pairflip", 0.45)]
     realistic += [(noise_type, 0.4) for noise_type in ("confidence", "pmd", "part_dependent")]
-    issue_21 = ("cross_entropy", "elr", *remedies.COTEACHING_VARIANTS, "clean_aum_remove_sce")
+    issue_21 = ("cross_entropy", "elr", *remedies.COTEACHING_VARIANTS)
+    issue_21 += ("clean_cl_remove_cnn_sce", "clean_aum_remove_sce", "clean_aum_remove_elr")
     for method in issue_21:
         for noise_type, rate in realistic:
             for repeat in range(int(repeats)):
