@@ -225,6 +225,19 @@ def noise_options(args):
     }
 
 
+def noise_settings(args, noise_type):
+    """What decides a noise's flips besides its type, rate and seed: the
+    instance-dependent types' options, a preset's mapping (an edited preset
+    is another noise). Empty for the other types, so that rows written before
+    these existed keep their fingerprint."""
+    settings = {}
+    if noise_type in INSTANCE_NOISE_TYPES:
+        settings["noise_options"] = noise_options(args)
+    if noise_type in NOISE_PRESETS:
+        settings["class_mapping"] = sorted(NOISE_PRESETS[noise_type].items())
+    return settings
+
+
 def injector(noise_type, args, **params):
     """A LabelNoiseInjector of ``noise_type`` (a preset of NOISE_PRESETS is
     the mapping type with its ``class_mapping``) with the command line's options."""

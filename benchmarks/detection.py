@@ -24,9 +24,11 @@ It writes to ``--out`` (a folder): ``detection.csv`` (one row per detector
 and noise, appended as each is done), ``detection.json`` (settings,
 versions, CPU and wall time in the harness's report schema, strict JSON, and
 the table) and ``detection.png`` (precision against recall, one panel per
-rate) when matplotlib is installed. ``--resume`` goes on from the CSV in
-``--out``, or extends it with more detectors, noise types or rates: rows of
-another data set or seed are refused. Exit status 0, 1 (a failure), 2 (bad
+rate) when matplotlib is installed. Each row carries ``noise_settings``, the
+fingerprint of what decides its flips besides type, rate and seed (the
+instance-dependent types' options, a preset's mapping). ``--resume`` goes on
+from the CSV in ``--out``, or extends it with more detectors, noise types or
+rates: rows of another data set, seed or noise options are refused. Exit status 0, 1 (a failure), 2 (bad
 arguments or files; nothing written), 130 (interrupted; the rows done are
 in the CSV and ``--resume`` goes on from there).
 
@@ -37,6 +39,9 @@ Examples::
     python benchmarks/detection.py --quick --out /tmp/detection
 """
 
+import hashlib
+import itertools
+import json
 import math
 import sys
 import time
@@ -59,7 +64,9 @@ SCORE_COLUMNS = (
     "average_precision",
     "seconds",
 )
-COLUMNS = (*KEY_COLUMNS, *SCORE_COLUMNS)
+# Added after the first run on record, whose file lacks it (legacy rows).
+SETTINGS_COLUMNS = ("noise_settings",)
+COLUMNS = (*KEY_COLUMNS, *SCORE_COLUMNS, *SETTINGS_COLUMNS)
 PARSERS = {
     "dataset": harness.required_text,
     "seed": harness.count,
@@ -74,6 +81,7 @@ PARSERS = {
     "roc_auc": harness.number,
     "average_precision": harness.number,
     "seconds": harness.finite_number,
+    "noise_settings": harness.required_text,
 }
 
 
@@ -143,6 +151,13 @@ def _detector(name, seed):
     return cleaner(estimator, random_state=seed)
 
 
+def _noise_settings(args, noise_type):
+    """The fingerprint of what decides a row's flips besides its type, rate
+    and seed."""
+    settings = json.dumps(harness.noise_settings(args, noise_type), sort_keys=True)
+    return "sha256:" + hashlib.sha256(settings.encode()).hexdigest()[:16]
+
+
 def _score(name, seed, X, y_noisy, noise_mask):
     from skmislabel.metrics import detection_report, detection_scores
 
@@ -165,13 +180,30 @@ def _score(name, seed, X, y_noisy, noise_mask):
 
 def _check_rows_belong(rows, args, path):
     """A resumed run extends the saved one; it never mixes in another data
-    set or seed, nor drops saved rows."""
+    set, seed or noise, nor drops saved rows."""
     for row in rows:
         if (row["dataset"], row["seed"]) != (args.dataset, args.seed):
             raise harness.Refused(
                 f"--resume: {path} line {row['_line']} is of dataset {row['dataset']!r}, seed "
                 f"{row['seed']}; this run is {args.dataset!r}, seed {args.seed}: choose "
                 "another --out"
+            )
+        expected = _noise_settings(args, row["noise_type"])
+        legacy = not isinstance(row["noise_settings"], str)
+        if legacy and not harness.noise_settings(args, row["noise_type"]):
+            # Written before the column existed, of a noise no option changes.
+            row["noise_settings"] = expected
+        if row["noise_settings"] != expected:
+            written = (
+                "was written before detection.py recorded the noise options"
+                if legacy
+                else f"has noise settings {row['noise_settings']}, this run {expected}"
+            )
+            raise harness.Refused(
+                f"--resume: {path} line {row['_line']} ({row['noise_type']}) {written}: its "
+                "flips may differ from this run's (noise options --flip-rate-std, --noise-cv, "
+                "--pmd-type, --n-neighbors, or a preset's mapping): pass the options it was "
+                "run with, or choose another --out"
             )
         rate_known = any(
             abs(row["noise_rate"] - rate) <= harness.RATE_TOLERANCE for rate in args.rates
@@ -203,7 +235,7 @@ def _plot(rows, folder, rates):
     import matplotlib.pyplot as plt
 
     figure, axes = plt.subplots(1, len(rates), figsize=(6 * len(rates), 5), squeeze=False)
-    markers = dict(zip(harness.NOISE_TYPES, "osD^vPX"))
+    markers = dict(zip(harness.NOISE_TYPES, itertools.cycle("osD^vPX*hd")))
     colours = {name: f"C{index}" for index, name in enumerate(DETECTORS)}
     for ax, rate in zip(axes[0], rates):
         for row in rows:
@@ -237,20 +269,25 @@ def _plot(rows, folder, rates):
 def run(args):
     harness.require_tqdm()
     X, y = _load(args.dataset)
+    harness.check_n_neighbors(args, len(y))
+    harness.check_noise_classes(args.noise_types, y, f"the labels of {args.dataset}")
     if set(args.detectors) & set(CNN_DETECTORS):
         harness.quiet_tensorflow(args.verbose)
     with harness.OutputFolder(
         args.out, "detection", (CSV, JSON, PNG), resume=args.resume, overwrite=args.overwrite
     ) as folder:
-        results = harness.ResultsCsv(folder, CSV, COLUMNS, PARSERS)
+        results = harness.ResultsCsv(
+            folder, CSV, COLUMNS, PARSERS, legacy_columns=SETTINGS_COLUMNS
+        )
         earlier = []
         if args.resume and folder.exists(CSV):
             saved = results.read()
             _check_rows_belong(saved, args, results.path)
             earlier = harness.unique_fits(saved, KEY_COLUMNS, SCORE_COLUMNS[:-1], results.path)
         # Every check passed: from here on files are written.
-        if args.overwrite:
-            folder.remove(PNG)
+        # The figure is redrawn from every row at the end; until then an old
+        # one would show fewer rows than the CSV holds.
+        folder.remove(PNG)
         results.rewrite(earlier)
         settings = {
             "dataset": args.dataset,
@@ -296,6 +333,7 @@ def run(args):
                                 zip(KEY_COLUMNS, (args.dataset, args.seed, name, noise_type, rate))
                             )
                             row.update(_score(name, args.seed, X, y_noisy, injector.noise_mask_))
+                            row["noise_settings"] = _noise_settings(args, noise_type)
                             results.append([row])
                             rows.append(row)
                             n_run += 1
@@ -304,9 +342,9 @@ def run(args):
                             report.write("running", n_fits_run=n_run)
             finally:
                 progress.close()
-        rows = _sorted(rows, args)
-        results.rewrite(rows)
-        plotted = _plot(rows, folder, args.rates)
+            rows = _sorted(rows, args)
+            results.rewrite(rows)
+            plotted = _plot(rows, folder, args.rates)
         report.write(
             "complete",
             n_fits_total=len(rows),

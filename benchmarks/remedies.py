@@ -447,11 +447,7 @@ def _settings(args, noise_type=None):
         "seed": args.seed,
         "measured_training_samples": MEASURED_TRAINING_SAMPLES,
     }
-    if noise_type in harness.INSTANCE_NOISE_TYPES:
-        settings["noise_options"] = harness.noise_options(args)
-    if noise_type in harness.NOISE_PRESETS:
-        # A preset's flips: rows of an edited preset are another noise.
-        settings["class_mapping"] = sorted(harness.NOISE_PRESETS[noise_type].items())
+    settings.update(harness.noise_settings(args, noise_type))
     return (
         "sha256:" + hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:16]
     )
@@ -761,6 +757,10 @@ PARSERS = {
 }
 
 
+# What every cleaning fit's last row holds.
+CLEANING_MEASURED = ("n_suspects", "n_removed", "n_relabelled", "wrong_label_share", "cleaning_time")
+
+
 def _epochs_expected(key, rows, args):
     """The epochs a complete fit of ``key`` has: every one, or the one row
     of an early-stopped fit (at most --epochs, within its n_iter)."""
@@ -802,6 +802,19 @@ def _complete_fits(saved, args, path):
             row["epoch"] is None
             or not math.isfinite(row["test_accuracy"])
             or not math.isfinite(row["clean_accuracy"])
+        )
+    }
+    # Nor is a cleaning fit whose last row lost what the cleaner did (the
+    # precision and recall of its suspects may be NaN: none, or no flip).
+    unusable |= {
+        _task_key(row)
+        for row in saved
+        if not row["error"]
+        and row["method"] in CLEANING_METHODS
+        and row["epoch"] == args.epochs
+        and not all(
+            row[column] is not None and math.isfinite(row[column])
+            for column in CLEANING_MEASURED
         )
     }
     measured = [row for row in saved if not row["error"] and _task_key(row) not in unusable]

@@ -142,12 +142,20 @@ def area_under_margin(make_estimator, data, codes, *, n_classes, epochs, percent
         threshold_aums.append(aum[threshold_samples])
     aum = aum_sum / n_own_runs
     threshold_aums = np.sort(np.concatenate(threshold_aums))
-    # The share of threshold samples with a higher AUM, as the reference
-    # code's generate_aum_details counts it.
-    share_above = 1.0 - np.searchsorted(threshold_aums, aum, side="right") / threshold_aums.size
+
+    def share_above(values):
+        # The share of threshold samples with a higher AUM, as the reference
+        # code's generate_aum_details counts it.
+        return 1.0 - np.searchsorted(threshold_aums, values, side="right") / threshold_aums.size
+
+    allowed = (100.0 - percentile) / 100.0
+    # The lowest threshold-sample AUM that is not suspect itself: the share
+    # is non-increasing in the AUM, so a sample is a suspect exactly when its
+    # AUM is below this one (and the last one's share is 0, never suspect).
+    threshold = threshold_aums[np.argmax(share_above(threshold_aums) <= allowed)]
     return AreaUnderMargin(
         aum=aum,
-        threshold=float(np.percentile(threshold_aums, percentile)),
-        suspect_mask=share_above > (100.0 - percentile) / 100.0,
+        threshold=float(threshold),
+        suspect_mask=share_above(aum) > allowed,
         mean_probabilities=probability_sum / n_own_runs[:, None],
     )

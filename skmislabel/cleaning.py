@@ -734,8 +734,9 @@ class AUMCleaner(_BaseCleaner):
 
     percentile : float in (0, 100), default=99
         A sample is a suspect when its AUM is below this percentile of the
-        threshold samples' AUM (the paper's 99: fewer than 1% of surely
-        wrong labels score lower). Lower it for fewer, surer suspects.
+        threshold samples' AUM: when more than ``100 - percentile`` % of
+        the surely wrong labels score higher (the paper's 99: more than
+        1%). Lower it for fewer, surer suspects.
 
     action : {"remove", "relabel"}, default="remove"
         Drop the suspects, or give them the real class of the highest
@@ -752,7 +753,9 @@ class AUMCleaner(_BaseCleaner):
         The classes of y.
 
     suspect_mask_ : ndarray of shape (n_samples,), dtype bool
-        True for the samples whose AUM is below ``threshold_``.
+        True for the samples whose AUM is below ``threshold_``: those
+        that more than ``100 - percentile`` % of the threshold samples
+        outscore.
 
     n_suspects_ : int
         Number of suspects.
@@ -763,7 +766,9 @@ class AUMCleaner(_BaseCleaner):
         sample.
 
     threshold_ : float
-        The ``percentile``-th percentile of the threshold samples' AUM.
+        The ``percentile``-th percentile of the threshold samples' AUM, as
+        the reference code counts it: the lowest of their AUMs that at most
+        ``100 - percentile`` % of them exceed (no interpolation).
 
     %(cleaned_samples)s
 
@@ -793,6 +798,11 @@ class AUMCleaner(_BaseCleaner):
     - The model, optimizer and epochs are the lesson's CNN with Adam for 3
       epochs rather than the paper's ResNet with SGD for 150 (see
       ``epochs``).
+    - The two runs are combined by averaging: a sample's AUM is the mean of
+      its runs under its own label, compared with the threshold samples of
+      both runs pooled. The reference flags a sample in each run against
+      that run's threshold samples and removes it only when every run in
+      which it kept its label flags it.
 
     Each run trains ``epochs`` epochs and predicts the training set after
     each: with the defaults 6 epochs and 6 predictions in all, 24 to 44 s

@@ -214,7 +214,9 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
     optimizer : str or keras.optimizers.Optimizer class, default="adam"
         Keras optimizer, configured through ``optimizer__*`` parameters.
     metrics : list, default=None
-        Keras metrics recorded in ``history_``.
+        Keras metrics recorded in ``history_``. Must be None with
+        ``loss="elr"`` (Keras would pass them its (label, sample index)
+        pairs as labels).
     callbacks : list of keras.callbacks.Callback, default=None
         Extra Keras callbacks.
     warm_start : bool, default=False
@@ -255,9 +257,10 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
         after the last epoch (see
         :class:`~skmislabel.losses.EarlyLearningRegularizedCrossEntropy`),
         rows in the order of the samples Keras received: the training part
-        with ``early_stopping``, zero-weight samples left out. Those of the
-        last epoch even where ``early_stopping`` restored an earlier
-        epoch's weights.
+        with ``early_stopping``, zero-weight samples left out (and, with
+        Keras's own ``validation_split`` passed to ``fit``, its validation
+        rows too, which are never trained on). Those of the last epoch even
+        where ``early_stopping`` restored an earlier epoch's weights.
     noise_estimate_ : :class:`~sklearn.utils.Bunch` or None
         With ``loss__transition_matrix="estimate"``: what
         :func:`~skmislabel.noise.estimate_noise` returned (its
@@ -541,6 +544,9 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
                 )
         return self._make_loss(parameters)
 
+    def _loss_needs_sample_indices(self):
+        return getattr(LOSSES.get(self.loss), "needs_sample_indices", False)
+
     def _make_loss(self, parameters):
         """``make_loss(self.loss, **parameters)``, its errors naming the estimator."""
         try:
@@ -570,6 +576,15 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
         }
         if hidden:
             self._make_loss(hidden)
+        if self._loss_needs_sample_indices() and self.metrics:
+            # Keras hands the metrics the same y_true as the loss: the
+            # (label, sample index) pairs, which they would read as labels.
+            raise ValueError(
+                f"{type(self).__name__}(loss={self.loss!r}) trains on (label, sample index) "
+                "pairs, which Keras would also pass to metrics as if they were labels; "
+                f"metrics must be None with this loss; got metrics={self.metrics!r}. Score "
+                "the fitted estimator instead (score, or memorization_curve)."
+            )
         self._noise_estimate = None
         if self.loss not in _CORRECTED_LOSSES:
             return None
@@ -817,6 +832,20 @@ class CNNClassifier(ClassifierMixin, BaseWrapper):
             set_tensorflow_threads(self.tf_threads)
         if self.warm_start and self.initialized_:
             self._check_loss_unchanged()
+            if (
+                self.early_stopping
+                and self._loss_needs_sample_indices()
+                and not isinstance(self.random_state, numbers.Integral)
+            ):
+                # The held-out part is drawn again at each fit: the running
+                # targets, kept row by row, would continue on other samples.
+                raise ValueError(
+                    f"{type(self).__name__}(loss={self.loss!r}, early_stopping=True, "
+                    "warm_start=True) continues each training sample's running target, and "
+                    "the held-out validation part is drawn from random_state at every fit; "
+                    f"with random_state={self.random_state!r} it changes. Pass an int "
+                    "random_state, or early_stopping=False."
+                )
         self.validation_scores_ = self.best_validation_score_ = None
         self._validation_data = None
         if self.early_stopping:

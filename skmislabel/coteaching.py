@@ -217,7 +217,10 @@ class CoTeachingClassifier(ClassifierMixin, BaseEstimator):
     ``init_epoch=0``, Adam at a learning rate of 0.001 decayed linearly to 0
     from epoch 80 of 200, batches of 128, forget rate = noise rate over 10
     gradual epochs and a one-hidden-layer MLP (256 units). Here: the
-    lesson's CNN, a constant learning rate, this class's ``batch_size``.
+    lesson's CNN, a constant learning rate, this class's ``batch_size``,
+    and ``init_epoch=k`` gives ``k`` epochs of plain co-teaching (the
+    reference counts its training epochs from 1 and gives ``k - 1``; the
+    same for the MNIST setting 0).
     As the reference, disagreement is between the predicted classes in the
     training pass, and a network keeps ``int(R(t) * k)`` of the ``k``
     samples of disagreement, all ``k`` when that is 0. A batch without
@@ -237,7 +240,10 @@ class CoTeachingClassifier(ClassifierMixin, BaseEstimator):
     0.001 (one optimizer over both networks, which for Adam equals one per
     network) decayed from epoch 80 of 200, batches of 128, about 400
     batches per epoch (its ``num_iter_per_epoch``), forget rate = noise
-    rate over 10 gradual epochs with exponent 1 (the linear ``R(t)`` here),
+    rate over 10 gradual epochs with exponent 1 (linear, as ``R(t)`` here,
+    but the references' ``linspace(0, forget_rate, 10)`` indexed by the
+    1-based epoch reaches the full rate in training epoch 9, this class's
+    ``R(t)`` in epoch ``t = 10``, the 11th),
     and ``co_lambda=0.95`` in its MNIST command (its parser's default is
     0.1; its README reports 0.5-0.9 as best on CIFAR). Gradients flow
     through both sides of the divergence, as in the reference. Here: the

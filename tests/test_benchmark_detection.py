@@ -1,6 +1,7 @@
 """benchmarks/detection.py on the shared harness: a quick run on digits, its
 files, --resume and the flags it refuses."""
 
+import importlib.util
 import json
 from pathlib import Path
 
@@ -65,6 +66,40 @@ def test_resume_runs_no_fit_again_and_extends_with_new_rates(benchmark, tmp_path
     assert "seed 0" in capsys.readouterr().err
 
 
+def test_a_preset_noise_is_run_and_drawn(benchmark, tmp_path):
+    argv = ["--quick", "--detectors", "kdn", "--noise-types", "mnist-asymmetric", "--rates", "0.2"]
+    assert benchmark.main([*argv, "--out", str(tmp_path)]) == 0
+    assert _strict(tmp_path / "detection.json")["status"] == "complete"
+    if importlib.util.find_spec("matplotlib"):
+        assert (tmp_path / "detection.png").stat().st_size > 0
+
+
+def test_resume_refuses_rows_of_other_noise_options(benchmark, tmp_path, capsys):
+    out = ["--out", str(tmp_path)]
+    argv = ["--quick", "--detectors", "kdn", "--noise-types", "borderline", "symmetric"]
+    argv += ["--rates", "0.2"]
+    assert benchmark.main([*argv, "--n-neighbors", "5", *out]) == 0
+    before = (tmp_path / "detection.csv").read_bytes()
+    capsys.readouterr()
+    for option in (["--n-neighbors", "7"], ["--pmd-type", "II"]):
+        assert exit_status(benchmark.main, [*argv, *option, *out, "--resume"]) == 2
+        err = capsys.readouterr().err
+        assert "borderline" in err and "noise options" in err
+        assert (tmp_path / "detection.csv").read_bytes() == before
+    # A file of the first version, without the column: its class-conditional
+    # rows are kept, its instance-dependent ones cannot be vouched for.
+    frame = pd.read_csv(tmp_path / "detection.csv")
+    legacy = frame.drop(columns="noise_settings")
+    legacy[legacy["noise_type"] == "symmetric"].to_csv(tmp_path / "detection.csv", index=False)
+    symmetric = ["--quick", "--detectors", "kdn", "--noise-types", "symmetric", "--rates", "0.2"]
+    assert benchmark.main([*symmetric, *out, "--resume"]) == 0
+    assert _strict(tmp_path / "detection.json")["n_fits_run"] == 0
+    assert pd.read_csv(tmp_path / "detection.csv")["noise_settings"].notna().all()
+    legacy.to_csv(tmp_path / "detection.csv", index=False)
+    assert exit_status(benchmark.main, [*argv, *out, "--resume"]) == 2
+    assert "written before detection.py recorded the noise options" in capsys.readouterr().err
+
+
 def test_an_existing_run_is_replaced_only_with_overwrite(benchmark, tmp_path, capsys):
     out = ["--out", str(tmp_path)]
     argv = ["--quick", "--detectors", "kdn", "--noise-types", "symmetric", "--rates", "0.2"]
@@ -84,6 +119,7 @@ def test_an_existing_run_is_replaced_only_with_overwrite(benchmark, tmp_path, ca
         (["--rates", "1.0"], "--rates must lie in [0, 1)"),
         (["--seed", "-1"], "--seed must be in [0, 2**32)"),
         (["--resume", "--overwrite"], "not allowed with argument"),
+        (["--n-neighbors", "5000"], "--n-neighbors must be smaller than the training set"),
     ],
 )
 def test_bad_arguments_exit_2_and_write_nothing(benchmark, tmp_path, capsys, argv, message):

@@ -762,9 +762,13 @@ def test_aum_is_the_mean_margin_of_the_recorded_probabilities():
     expected = sum(a * o for a, o in zip(aum_per_run, own_per_run)) / sum(own_per_run)
     np.testing.assert_allclose(cleaner.label_quality_, expected, rtol=1e-12)
     pooled = np.concatenate(threshold_aums)
-    np.testing.assert_allclose(cleaner.threshold_, np.percentile(pooled, percentile))
     share_above = (pooled[None, :] > expected[:, None]).mean(axis=1)
     np.testing.assert_array_equal(cleaner.suspect_mask_, share_above > 0.1)
+    # threshold_ is the cut of that rule: the lowest threshold-sample AUM
+    # that at most 10% of them exceed; suspects are exactly those below it.
+    not_exceeded = [aum for aum in pooled if (pooled > aum).mean() <= 0.1]
+    assert cleaner.threshold_ == min(not_exceeded)
+    np.testing.assert_array_equal(cleaner.suspect_mask_, expected < cleaner.threshold_)
 
 
 def test_flipped_labels_of_an_easy_case_get_the_lowest_aum():

@@ -986,6 +986,26 @@ def test_elr_with_early_stopping_keeps_targets_of_the_training_part(digits):
     assert row_sums == pytest.approx(np.full(240, 1 - 0.5**clf.n_iter_), abs=1e-6)
 
 
+def test_elr_refuses_what_would_misread_its_targets(digits):
+    X, y = digits
+    # Keras would hand the metrics the (label, index) pairs as labels.
+    clf = CNNClassifier(**FROZEN, metrics=["accuracy"], random_state=0)
+    with pytest.raises(ValueError, match="metrics must be None with this loss"):
+        clf.fit(X[:100], y[:100])
+    with pytest.raises(ValueError, match="metrics must be None with this loss"):
+        clf.partial_fit(X[:100], y[:100], classes=np.arange(10))
+    assert CNNClassifier(**SMALL, loss="gce", metrics=["accuracy"]).fit(X[:100], y[:100])
+    # A warm start with early stopping draws its held-out part again: only
+    # an int random_state draws the same one, so the targets stay on their rows.
+    clf = CNNClassifier(**FROZEN, early_stopping=True, warm_start=True, random_state=None)
+    clf.fit(X[:300], y[:300])
+    with pytest.raises(ValueError, match="Pass an int random_state, or early_stopping=False"):
+        clf.fit(X[:300], y[:300])
+    clf = CNNClassifier(**FROZEN, early_stopping=True, warm_start=True, random_state=0)
+    clf.fit(X[:300], y[:300]).fit(X[:300], y[:300])
+    assert clf.elr_targets_.shape == (270, 10)
+
+
 def test_elr_learns_and_pickles_with_its_targets(digits):
     X, y = digits
     clf = CNNClassifier(**{**SMALL, "epochs": 3}, loss="elr", random_state=0).fit(X[:600], y[:600])

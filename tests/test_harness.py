@@ -785,7 +785,7 @@ CLEANING_SMALL = [
 ]  # fmt: skip
 
 
-def test_remedies_cleaning_rows_record_what_the_cleaner_did(remedies, tmp_path):
+def test_remedies_cleaning_rows_record_what_the_cleaner_did(remedies, tmp_path, capsys):
     assert remedies.main([*CLEANING_SMALL, "--out", str(tmp_path)]) == 0
     frame = pd.read_csv(tmp_path / "remedies.csv")
     X, y = remedies._load("digits")[:2]
@@ -827,6 +827,16 @@ def test_remedies_cleaning_rows_record_what_the_cleaner_did(remedies, tmp_path):
     assert cell["symmetric 0.4"] == (
         f"{table['clean_kdn_remove']['last']:.3f} ({table['clean_kdn_remove']['best']:.3f})"
     )
+    # A blanked record of what the cleaner did is no measurement: that fit,
+    # and only that one, is run again (never summarised as NaN).
+    csv_path = tmp_path / "remedies.csv"
+    before = pd.read_csv(csv_path)
+    _edit(csv_path, _remedies_line(csv_path, "clean_kdn_remove", 2), "wrong_label_share", "")
+    capsys.readouterr()
+    assert remedies.main([*CLEANING_SMALL, "--out", str(tmp_path), "--resume"]) == 0
+    assert "(2 already done, 1 torn or failed run again)" in capsys.readouterr().out
+    after = pd.read_csv(csv_path)
+    assert after["wrong_label_share"].notna().sum() == before["wrong_label_share"].notna().sum()
 
 
 def test_remedies_resumes_the_record_format_with_cleaning_rows(
