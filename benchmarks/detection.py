@@ -28,9 +28,10 @@ rate) when matplotlib is installed. Each row carries ``noise_settings``, the
 fingerprint of what decides its flips besides type, rate and seed (the
 instance-dependent types' options, a preset's mapping). ``--resume`` goes on
 from the CSV in ``--out``, or extends it with more detectors, noise types or
-rates: rows of another data set, seed or noise options are refused. Exit status 0, 1 (a failure), 2 (bad
-arguments or files; nothing written), 130 (interrupted; the rows done are
-in the CSV and ``--resume`` goes on from there).
+rates: rows of another data set, seed or noise options are refused. Exit
+status 0, 1 (a failure), 2 (bad arguments or files; nothing written), 130
+(interrupted; the rows done are in the CSV and ``--resume`` goes on from
+there).
 
 Examples::
 
@@ -39,9 +40,7 @@ Examples::
     python benchmarks/detection.py --quick --out /tmp/detection
 """
 
-import hashlib
 import itertools
-import json
 import math
 import sys
 import time
@@ -154,8 +153,7 @@ def _detector(name, seed):
 def _noise_settings(args, noise_type):
     """The fingerprint of what decides a row's flips besides its type, rate
     and seed."""
-    settings = json.dumps(harness.noise_settings(args, noise_type), sort_keys=True)
-    return "sha256:" + hashlib.sha256(settings.encode()).hexdigest()[:16]
+    return harness.settings_fingerprint(harness.noise_settings(args, noise_type))
 
 
 def _score(name, seed, X, y_noisy, noise_mask):
@@ -276,9 +274,7 @@ def run(args):
     with harness.OutputFolder(
         args.out, "detection", (CSV, JSON, PNG), resume=args.resume, overwrite=args.overwrite
     ) as folder:
-        results = harness.ResultsCsv(
-            folder, CSV, COLUMNS, PARSERS, legacy_columns=SETTINGS_COLUMNS
-        )
+        results = harness.ResultsCsv(folder, CSV, COLUMNS, PARSERS, legacy_columns=SETTINGS_COLUMNS)
         earlier = []
         if args.resume and folder.exists(CSV):
             saved = results.read()

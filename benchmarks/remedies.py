@@ -26,10 +26,11 @@ noise 20%, 45%, 2 repeats, with every method:
   (``forget_rate="estimate"``, HOC) and its variants ``coteaching_plus``
   (Co-teaching+), ``jocor`` (JoCoR) and ``coteaching_single`` (one network
   with the same small-loss selection and schedule), each
-  ``CoTeachingClassifier(variant=...)`` with the same estimated rate; ``cross_entropy_early_stopped``
-  (``early_stopping=True``: 10% of the noisy labels held out, stratified,
-  stop after 5 epochs without a better held-out accuracy, at most
-  ``--epochs``, the best epoch's weights restored). Each estimated row
+  ``CoTeachingClassifier(variant=...)`` with the same estimated rate;
+  ``cross_entropy_early_stopped`` (``early_stopping=True``: 10% of the
+  noisy labels held out, stratified, stop after 5 epochs without a better
+  held-out accuracy, at most ``--epochs``, the best epoch's weights
+  restored). Each estimated row
   records ``T_hat``'s error ``sum|T_hat - T| / sum|T|`` against the
   injector's ``T`` and the estimated flip rate (Co-teaching's
   ``forget_rate_``) against the share flipped; the early-stopped row records
@@ -46,7 +47,8 @@ noise 20%, 45%, 2 repeats, with every method:
   out-of-fold model of ``cl`` and ``disagreement``, ``knn`` (5-NN, their
   default) or ``cnn`` (``_data.cleaning_cnn``: the lesson's CNN, 1 epoch);
   ``_sce`` or ``_elr``: the CNN after the cleaner trains with
-  ``loss="sce"`` or ``loss="elr"`` instead of cross-entropy. The grid: ``clean_cl_remove_knn``,
+  ``loss="sce"`` or ``loss="elr"`` instead of cross-entropy. The grid:
+  ``clean_cl_remove_knn``,
   ``clean_cl_remove_cnn``, ``clean_cl_relabel_knn``,
   ``clean_cl_relabel_cnn``, ``clean_disagreement_remove_knn``,
   ``clean_disagreement_remove_cnn``, ``clean_disagreement_relabel_knn``,
@@ -758,7 +760,13 @@ PARSERS = {
 
 
 # What every cleaning fit's last row holds.
-CLEANING_MEASURED = ("n_suspects", "n_removed", "n_relabelled", "wrong_label_share", "cleaning_time")
+CLEANING_MEASURED = (
+    "n_suspects",
+    "n_removed",
+    "n_relabelled",
+    "wrong_label_share",
+    "cleaning_time",
+)
 
 
 def _epochs_expected(key, rows, args):
@@ -813,8 +821,7 @@ def _complete_fits(saved, args, path):
         and row["method"] in CLEANING_METHODS
         and row["epoch"] == args.epochs
         and not all(
-            row[column] is not None and math.isfinite(row[column])
-            for column in CLEANING_MEASURED
+            row[column] is not None and math.isfinite(row[column]) for column in CLEANING_MEASURED
         )
     }
     measured = [row for row in saved if not row["error"] and _task_key(row) not in unusable]
@@ -930,9 +937,7 @@ def transition_matrix_errors(rows, args):
             continue
         noise = (row["noise_type"], float(row["noise_rate"]), int(row["noise_seed"]))
         if noise not in true_matrices:
-            injector = harness.injector(
-                noise[0], args, noise_rate=noise[1], random_state=noise[2]
-            )
+            injector = harness.injector(noise[0], args, noise_rate=noise[1], random_state=noise[2])
             injector.fit_resample(X, y)
             true_matrices[noise] = injector.transition_matrix_
         true = true_matrices[noise]
@@ -1140,19 +1145,13 @@ def _plot_remedy_map(plt, table, folder):
     methods = list(dict.fromkeys(row["method"] for row in table))
     cells = {(row["method"], row["noise_type"], row["noise_rate"]): row for row in table}
     last = np.full((len(methods), len(conditions)), np.nan)
-    for (i, method), (j, condition) in itertools.product(
-        enumerate(methods), enumerate(conditions)
-    ):
+    for (i, method), (j, condition) in itertools.product(enumerate(methods), enumerate(conditions)):
         row = cells.get((method, *condition))
         if row is not None:
             last[i, j] = row["last"]
-    figure, ax = plt.subplots(
-        figsize=(1.25 * len(conditions) + 3.2, 0.27 * len(methods) + 1.4)
-    )
+    figure, ax = plt.subplots(figsize=(1.25 * len(conditions) + 3.2, 0.27 * len(methods) + 1.4))
     image = ax.imshow(np.ma.masked_invalid(last), cmap="viridis", vmin=0, vmax=1, aspect="auto")
-    for (i, method), (j, condition) in itertools.product(
-        enumerate(methods), enumerate(conditions)
-    ):
+    for (i, method), (j, condition) in itertools.product(enumerate(methods), enumerate(conditions)):
         row = cells.get((method, *condition))
         if row is not None:
             ax.text(

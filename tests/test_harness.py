@@ -552,7 +552,8 @@ def test_the_remedies_run_on_record_keeps_its_settings_and_seeds(remedies):
         for _, row in rows.iterrows():
             task = tasks[remedies._task_key(row)]
             assert row["settings"] == remedies._settings(args, noise_type)
-            assert (row["noise_seed"], row["model_seed"]) == (task["noise_seed"], task["model_seed"])
+            seeds = (row["noise_seed"], row["model_seed"])
+            assert seeds == (task["noise_seed"], task["model_seed"])
             saved[remedies._task_key(row)] = row
     # The default grid's oracle rows and robust losses of the first record are
     # all there; the later methods cover the conditions of issue 21's run.
